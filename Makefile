@@ -1,0 +1,59 @@
+# jobboard: one entry point. PGXS builds the extension (extension/Makefile),
+# plain rules build the shim (shim/Makefile); scripts/ does the rest.
+#
+#   make            build the extension and the shim
+#   make install    install the extension into PostgreSQL (sudo when not root)
+#   make run        local cluster in .pgdata + demo data + shim on :8080
+#   make test       every suite in a fresh temporary cluster
+#   make installcheck  pg_regress against the server at PGHOST/PGPORT
+#   make psql       psql as superuser on the local cluster's database
+#   make clean      remove build outputs (not .pgdata)
+
+ifeq ($(origin PG_CONFIG),undefined)
+PG_CONFIG := $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+endif
+export PG_CONFIG
+
+# The one version number, read once, passed to the shim build.
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" extension/jobboard.control)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# Sub-makes may run in parallel inside; the steps here run in order.
+.NOTPARALLEL:
+.PHONY: all extension shim shim-asan install deps run test installcheck psql clean
+
+all: extension shim
+
+extension:
+	$(MAKE) -C extension PG_CONFIG=$(PG_CONFIG)
+
+shim:
+	$(MAKE) -C shim EXTVERSION=$(EXTVERSION)
+
+shim-asan:
+	$(MAKE) -C shim asan EXTVERSION=$(EXTVERSION)
+
+install: extension
+	$(SUDO) $(MAKE) -C extension install PG_CONFIG=$(PG_CONFIG)
+
+deps:
+	scripts/deps.sh
+
+run: deps
+	$(MAKE) all install
+	scripts/run.sh
+
+test: deps
+	$(MAKE) all shim-asan install
+	scripts/test.sh
+
+installcheck:
+	scripts/regress.sh
+
+psql:
+	scripts/psql.sh
+
+clean:
+	$(MAKE) -C extension clean PG_CONFIG=$(PG_CONFIG)
+	if [ -f shim/Makefile ]; then $(MAKE) -C shim clean; fi
+	rm -rf results regression.diffs regression.out
