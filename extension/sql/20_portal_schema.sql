@@ -192,3 +192,14 @@ SELECT pg_catalog.pg_extension_config_dump('jobboard.notes', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.notes_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.events', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.events_id_seq', '');
+
+-- A job is open while its status says so and it has not expired: queries use
+-- this, so correctness never waits for the worker that closes expired jobs.
+CREATE FUNCTION jobboard.job_is_open(status text, expires_at timestamptz) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT status = 'open' AND (expires_at IS NULL OR expires_at > pg_catalog.now()) $$;
+
+-- The status a client sees: an expired open job reads as closed.
+CREATE FUNCTION jobboard.job_status(status text, expires_at timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN status = 'open' AND expires_at <= pg_catalog.now() THEN 'closed' ELSE status END $$;
