@@ -6,6 +6,7 @@
 #include "jobboard.h"
 
 #include "utils/guc.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -64,6 +65,7 @@ _PG_init(void)
 							 NULL, &jb_password_hash, JB_PASSWORD_ARGON2ID,
 							 password_hash_options,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	WorkerInit();
 	MarkGUCPrefixReserved("jobboard");
 }
 
