@@ -26,6 +26,8 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION jobboard.api_routes() TO jobboard_api;
+GRANT EXECUTE ON FUNCTION jobboard.openapi() TO jobboard_api;
+GRANT EXECUTE ON FUNCTION jobboard.docs_html() TO jobboard_api;
 
 -- The first signing secret.
 SELECT jobboard.rotate_secret();
