@@ -238,7 +238,8 @@ for my $case ([ 'b' x 129, '129 characters' ], [ 'has space', 'a space' ], [ 'a/
 	[ 'a"b', 'a quote' ], [ "caf\xc3\xa9", 'non-ASCII' ], [ 'a,b', 'a comma' ], [ '{id}', 'braces' ])
 {
 	my ($bad, $what) = @$case;
-	$r = req('GET', '/no/such/route', headers => { 'X-Request-Id' => $bad });
+	# Raw, since HTTP::Tiny refuses to send some of these values.
+	$r = raw('GET', '/no/such/route', ["X-Request-Id: $bad"]);
 	my $got = hdr($r, 'x-request-id') // '';
 	isnt($got, $bad, "an X-Request-Id with $what is replaced");
 	like($got, qr/\A[A-Za-z0-9._:-]{1,128}\z/, "the replacement for $what is itself sane");
