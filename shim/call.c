@@ -1,0 +1,391 @@
+/*
+ * call.c — route function calls and result mapping (see call.h).
+ *
+ * A call that fails at connection level marks the slot broken; a read-only
+ * call is then retried once on another (verified) connection, a writing call
+ * is not (it may have committed) and answers 503.
+ */
+#include "call.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "etag.h"
+#include "log.h"
+#include "problem.h"
+
+#define CALL_DEFAULT_REFRESH_TTL 2592000L
+#define CALL_RETRY_AFTER_DOWN "1"
+
+static void
+call_unavailable(struct resp *out, const char *detail, const char *rid)
+{
+	resp_problem(out, 503, "unavailable", detail, NULL, rid);
+	resp_header(out, "Retry-After", CALL_RETRY_AFTER_DOWN);
+}
+
+static enum pool_rc
+call_checkout(const struct call_pools *pools, bool read_only, struct pool **used,
+              struct pool_conn **c)
+{
+	enum pool_rc rc = POOL_DOWN;
+
+	if (read_only && pools->replica) {
+		rc = pool_checkout(pools->replica, c);
+		if (rc == POOL_OK) {
+			*used = pools->replica;
+			return rc;
+		}
+	}
+	*used = pools->primary;
+	return pool_checkout(pools->primary, c);
+}
+
+/* Percent-encode for a path segment or query value. */
+static void
+call_pct(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) s[i];
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			buf_addc(b, (char) c);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
+char *
+call_location(const char *tmpl, const char *body)
+{
+	json_object *root = json_tokener_parse(body);
+	struct buf b;
+	const char *p = tmpl;
+
+	if (!root)
+		return NULL;
+	buf_init(&b, 4096);
+	while (*p) {
+		const char *close;
+		char path[128], *save = NULL, *part;
+		json_object *cur = root;
+
+		if (*p != '{') {
+			buf_addc(&b, *p++);
+			continue;
+		}
+		close = strchr(p, '}');
+		if (!close || (size_t) (close - p - 1) >= sizeof path)
+			goto fail;
+		memcpy(path, p + 1, (size_t) (close - p - 1));
+		path[close - p - 1] = '\0';
+		for (part = strtok_r(path, ".", &save); part; part = strtok_r(NULL, ".", &save))
+			if (!json_object_is_type(cur, json_type_object) ||
+			    !json_object_object_get_ex(cur, part, &cur))
+				goto fail;
+		if (json_object_is_type(cur, json_type_int))
+			buf_addf(&b, "%lld", (long long) json_object_get_int64(cur));
+		else if (json_object_is_type(cur, json_type_string))
+			call_pct(&b, json_object_get_string(cur),
+			         (size_t) json_object_get_string_len(cur));
+		else
+			goto fail;
+		p = close + 1;
+	}
+	json_object_put(root);
+	if (b.err) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+fail:
+	json_object_put(root);
+	buf_free(&b);
+	return NULL;
+}
+
+static bool
+call_qkey_is(const char *s, size_t n, const char *key)
+{
+	size_t kl = strlen(key);
+
+	return n == kl && memcmp(s, key, kl) == 0;
+}
+
+char *
+call_next_link(const char *path, const char *query, size_t qlen, const char *cursor)
+{
+	struct buf b;
+	size_t i = 0;
+	bool first = true;
+
+	buf_init(&b, 16 * 1024);
+	buf_addc(&b, '<');
+	buf_adds(&b, path);
+	buf_addc(&b, '?');
+	while (query && i < qlen) {
+		const char *s = query + i, *amp = memchr(s, '&', qlen - i);
+		const char *e = amp ? amp : query + qlen;
+		const char *eq = memchr(s, '=', (size_t) (e - s));
+		size_t kl = (size_t) ((eq ? eq : e) - s);
+
+		i = (size_t) (e - query) + 1;
+		if (e == s || call_qkey_is(s, kl, "cursor") || call_qkey_is(s, kl, "page"))
+			continue;
+		if (!first)
+			buf_addc(&b, '&');
+		/* the client's own bytes, minus anything that would break the header */
+		for (const char *q = s; q < e; q++)
+			if ((unsigned char) *q > 0x20 && *q != '>' && *q != 0x7f)
+				buf_addc(&b, *q);
+		first = false;
+	}
+	if (!first)
+		buf_addc(&b, '&');
+	buf_adds(&b, "cursor=");
+	call_pct(&b, cursor, strlen(cursor));
+	buf_adds(&b, ">; rel=\"next\"");
+	if (b.err) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+static void
+call_success(const struct call_in *in, PGresult *res, struct resp *out)
+{
+	const struct route *rt = in->route;
+	const char *text = PQgetisnull(res, 0, 0) ? "null" : PQgetvalue(res, 0, 0);
+	size_t len = (size_t) PQgetlength(res, 0, 0);
+	json_object *root = NULL;
+	bool is_get = strcmp(in->method, "GET") == 0 || strcmp(in->method, "HEAD") == 0;
+	char *body;
+
+	if (PQgetisnull(res, 0, 0))
+		len = 4;
+	out->status = rt->status;
+
+	if (rt->status == 204) {
+		if (rt->cookie)
+			resp_header(out, "Set-Cookie",
+			            "jobboard_refresh=; HttpOnly; Secure; SameSite=Strict; "
+			            "Path=/auth; Max-Age=0");
+		return;
+	}
+
+	if (rt->location) {
+		char *loc = call_location(rt->location, text);
+		if (loc)
+			resp_header(out, "Location", loc);
+		else
+			log_msg(LL_WARN, in->request_id, "no Location: %s lacks a member of %s",
+			        rt->function, rt->location);
+		free(loc);
+	}
+
+	if ((rt->cookie && strstr(text, "\"refresh_token\"")) ||
+	    strstr(text, "\"next_cursor\": \""))
+		root = json_tokener_parse(text);
+	if (root && json_object_is_type(root, json_type_object)) {
+		json_object *v, *ttl;
+		if (json_object_object_get_ex(root, "next_cursor", &v) &&
+		    json_object_is_type(v, json_type_string)) {
+			char *link = call_next_link(in->raw_path, in->raw_query,
+			                            in->raw_query_len, json_object_get_string(v));
+			if (link)
+				resp_header(out, "Link", link);
+			free(link);
+		}
+		if (rt->cookie && out->status < 300 &&
+		    json_object_object_get_ex(root, "refresh_token", &v) &&
+		    json_object_is_type(v, json_type_string)) {
+			const char *t = json_object_get_string(v);
+			long max_age = CALL_DEFAULT_REFRESH_TTL;
+			bool ok = *t != '\0';
+			char cookie[1024];
+
+			if (json_object_object_get_ex(root, "refresh_expires_in", &ttl) &&
+			    json_object_is_type(ttl, json_type_int) && json_object_get_int64(ttl) > 0)
+				max_age = (long) json_object_get_int64(ttl);
+			for (const char *q = t; *q; q++)   /* cookie-octets only */
+				if ((unsigned char) *q <= 0x20 || *q == '"' || *q == ',' ||
+				    *q == ';' || *q == '\\' || (unsigned char) *q >= 0x7f)
+					ok = false;
+			if (ok && snprintf(cookie, sizeof cookie,
+			                   "jobboard_refresh=%s; HttpOnly; Secure; SameSite=Strict; "
+			                   "Path=/auth; Max-Age=%ld", t, max_age) < (int) sizeof cookie)
+				resp_header(out, "Set-Cookie", cookie);
+		}
+	}
+	json_object_put(root);
+
+	if (is_get && rt->status == 200 && (rt->cacheable || rt->single)) {
+		char tag[ETAG_LEN + 1];
+		etag_compute(text, len, tag);
+		resp_header(out, "ETag", tag);
+		if (etag_none_match(in->if_none_match, tag)) {
+			out->status = 304;
+			return;
+		}
+	}
+	body = malloc(len + 1);
+	if (!body) {
+		resp_problem(out, 500, "internal", NULL, NULL, in->request_id);
+		return;
+	}
+	memcpy(body, text, len + 1);
+	resp_body(out, JSON_CONTENT_TYPE, body, len);
+}
+
+static void
+call_failure(const struct call_in *in, PGresult *res, struct resp *out)
+{
+	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	struct problem_map m = problem_from_sqlstate(st);
+	const char *shown = m.detail_from_db ? msg : NULL;
+
+	if (st && strcmp(st, "23505") == 0 &&
+	    PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME))
+		shown = "the resource conflicts with an existing one";
+	if (m.status == 500) {
+		log_msg(LL_ERROR, in->request_id, "%s failed: %s %s", in->route->function,
+		        st ? st : "-----", msg ? msg : "(no message)");
+		shown = "an internal error occurred; quote the request id when reporting it";
+	}
+	resp_problem(out, m.status, m.code, shown, m.status == 422 ? detail : NULL,
+	             in->request_id);
+	if (m.status == 401) {
+		resp_header(out, "WWW-Authenticate",
+		            in->token ? "Bearer error=\"invalid_token\"" : "Bearer");
+	} else if (m.status == 429) {
+		char ra[16] = "1";
+		if (hint && strspn(hint, "0123456789") == strlen(hint) && *hint &&
+		    strlen(hint) < 10)
+			snprintf(ra, sizeof ra, "%s", hint);
+		resp_header(out, "Retry-After", ra);
+	} else if (m.status == 503)
+		resp_header(out, "Retry-After", CALL_RETRY_AFTER_DOWN);
+}
+
+void
+call_route(const struct call_pools *pools, const struct call_in *in, struct resp *out)
+{
+	const char *params[2] = {in->token, in->args};
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct pool *used;
+		struct pool_conn *c;
+		PGconn *pg;
+		PGresult *res;
+		enum pool_rc rc = call_checkout(pools, in->route->read_only, &used, &c);
+
+		if (rc == POOL_TIMEOUT) {
+			call_unavailable(out, "no database connection became free in time",
+			                 in->request_id);
+			return;
+		}
+		if (rc == POOL_DOWN) {
+			call_unavailable(out, "the database is unavailable", in->request_id);
+			return;
+		}
+		pg = pool_pg(c);
+		if (*pool_tag(c) != in->table->gen) {
+			char err[256];
+			if (route_prepare(pg, in->table, err, sizeof err)) {
+				log_msg(LL_ERROR, in->request_id, "%s", err);
+				pool_release(used, c, true);
+				continue;
+			}
+			*pool_tag(c) = in->table->gen;
+		}
+		res = PQexecPrepared(pg, in->route->function, 2, params, NULL, NULL, 0);
+		if (pool_conn_failed(pg, res)) {
+			log_msg(LL_WARN, in->request_id, "database connection lost during %s: %s",
+			        in->route->function,
+			        res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			        ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(pg));
+			PQclear(res);
+			pool_release(used, c, true);
+			if (in->route->read_only)
+				continue;       /* safe to try once more elsewhere */
+			call_unavailable(out, "the database connection was lost", in->request_id);
+			return;
+		}
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+			call_success(in, res, out);
+		else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
+			call_failure(in, res, out);
+		else {
+			log_msg(LL_ERROR, in->request_id, "%s: unexpected result %s",
+			        in->route->function, PQresStatus(PQresultStatus(res)));
+			resp_problem(out, 500, "internal", NULL, NULL, in->request_id);
+		}
+		PQclear(res);
+		pool_release(used, c, false);
+		return;
+	}
+	call_unavailable(out, "the database is unavailable", in->request_id);
+}
+
+void
+call_ready(const struct call_pools *pools, const char *want, const char *rid,
+           struct resp *out)
+{
+	struct pool_conn *c;
+	PGresult *res;
+	PGconn *pg;
+	char *body;
+	struct buf b;
+	enum pool_rc rc = pool_checkout(pools->primary, &c);
+
+	if (rc != POOL_OK) {
+		call_unavailable(out, rc == POOL_DOWN ? "the database is unavailable"
+		                 : "no database connection became free in time", rid);
+		return;
+	}
+	pg = pool_pg(c);
+	res = PQexec(pg, "SELECT extversion FROM pg_catalog.pg_extension "
+	                 "WHERE extname = 'jobboard'");
+	if (pool_conn_failed(pg, res)) {
+		PQclear(res);
+		pool_release(pools->primary, c, true);
+		call_unavailable(out, "the database is unavailable", rid);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    strcmp(PQgetvalue(res, 0, 0), want) != 0) {
+		log_msg(LL_WARN, rid, "not ready: extension jobboard is %s, expected %s",
+		        PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+		        ? PQgetvalue(res, 0, 0) : "not installed", want);
+		PQclear(res);
+		pool_release(pools->primary, c, false);
+		call_unavailable(out, "the database extension is missing or not the "
+		                 "expected version", rid);
+		return;
+	}
+	PQclear(res);
+	pool_release(pools->primary, c, false);
+	buf_init(&b, 1024);
+	buf_adds(&b, "{\"status\":\"ready\",\"database\":\"ok\",\"extension\":");
+	buf_add_json_str(&b, want, strlen(want));
+	buf_addc(&b, '}');
+	{
+		size_t len;
+		body = buf_steal(&b, &len);
+		out->status = 200;
+		resp_body(out, JSON_CONTENT_TYPE, body, len);
+	}
+}

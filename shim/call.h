@@ -1,0 +1,54 @@
+/*
+ * call.h — calling a route function and mapping its outcome.
+ *
+ * Owns the database side of a request: pick the pool (replica for read-only
+ * routes when configured), check out a connection, make sure the route
+ * statements are prepared on it, run `SELECT jobboard.<fn>($1, $2)`, and turn
+ * the result or the SQLSTATE into status, headers and body
+ * (docs/INTERFACE.md "Calls" and "Errors"): Location, ETag/304, Link
+ * rel=next, Set-Cookie, WWW-Authenticate, Retry-After, problem+json.
+ */
+#ifndef SHIM_CALL_H
+#define SHIM_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pool.h"
+#include "resp.h"
+#include "route.h"
+
+struct call_pools {
+	struct pool *primary;
+	struct pool *replica;   /* NULL: none */
+};
+
+struct call_in {
+	const struct route *route;
+	const struct route_table *table;
+	const char *method;
+	const char *token;          /* NULL: anonymous */
+	const char *args;           /* JSON text */
+	const char *request_id;
+	const char *raw_path;       /* as requested, for Link */
+	const char *raw_query;      /* may be NULL */
+	size_t raw_query_len;
+	const char *if_none_match;  /* header or NULL */
+};
+
+/* Run the call and fill out (status, body, headers). */
+void call_route(const struct call_pools *pools, const struct call_in *in,
+                struct resp *out);
+/* GET /ready: database reachable and extension at `want_version`. */
+void call_ready(const struct call_pools *pools, const char *want_version,
+                const char *request_id, struct resp *out);
+
+/* Pure helpers (unit-tested). */
+/* Location from a template like /users/{id} or /x/{user.id}; NULL if a
+ * member is missing. `body` is the JSON text of the response. */
+char *call_location(const char *tmpl, const char *body);
+/* path?query with cursor (and page) replaced by `cursor`, for Link. */
+char *call_next_link(const char *path, const char *query, size_t qlen,
+                     const char *cursor);
+
+#endif

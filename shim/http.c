@@ -1,0 +1,891 @@
+/*
+ * http.c — the request path (see http.h).
+ *
+ * libmicrohttpd protocol: the URI log callback runs first for every request
+ * and allocates its state (it sees the raw request target, before MHD
+ * unescapes anything, so an encoded slash can be told from a real one). The
+ * access handler is then called (1) once when the headers are in: every
+ * check that needs no body is made here, in the order of API.md §1.0 (404,
+ * 405, 413 judged from Content-Length, 415), and an early answer is queued
+ * at once — which also means no `100 Continue` is sent for it; (2) for each
+ * body chunk, accumulated up to the limit; (3) once more at the end: JSON
+ * (400), args (400), Authorization (401), `_` keys (422), then the database.
+ * Cleanup and the access-log line are in the completed callback.
+ *
+ * A body sent to a route whose body is "none" (GET, DELETE, ...) is read and
+ * ignored (still subject to the size limit), as most servers do: refusing it
+ * with 415 would only break clients that send `{}` out of habit.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "args.h"
+#include "auth.h"
+#include "buf.h"
+#include "cache.h"
+#include "cors.h"
+#include "jsonv.h"
+#include "limit.h"
+#include "log.h"
+#include "metrics.h"
+#include "problem.h"
+#include "reqid.h"
+#include "resp.h"
+#include "route.h"
+#include "sse.h"
+#include "upload.h"
+
+#define HTTP_MEMORY_LIMIT (64 * 1024)
+#define HTTP_CONNECTION_LIMIT 4000
+#define HTTP_PER_IP_LIMIT 256
+#define HTTP_MAX_URI 8192
+#define HTTP_ROUTE_RETRY_MS 1000
+
+struct http_server {
+	const struct config *cfg;
+	struct call_pools pools;
+	const char *extversion;
+	struct MHD_Daemon *d;
+	atomic_int in_flight;
+	atomic_bool draining;
+	unsigned idle_timeout_s;
+	unsigned read_timeout_s;
+	pthread_mutex_t route_mu;   /* one route load at a time */
+	long long route_last_try_ms;
+};
+
+enum body_mode { BODY_NONE, BODY_JSON, BODY_DISCARD };
+
+struct req {
+	struct http_server *srv;
+	char id[REQID_MAX + 1];
+	char *uri;              /* raw request target */
+	const char *path;       /* into uri (NUL-terminated copy: path_buf) */
+	char *path_buf;
+	const char *query;      /* into uri, or NULL */
+	size_t query_len;
+	struct timespec t0;
+	char method[16];
+	bool started;
+	bool in_begin;          /* inside the first call */
+	bool body_expected;     /* Content-Length > 0 or chunked */
+	bool has_pending;       /* an answer decided early, sent on the last call */
+	struct resp pending;
+	bool responded;
+	bool cut;               /* closed by us mid-body (too slow / too big) */
+	int status;
+	struct route_table *table;
+	struct route_match m;
+	const char *route_tpl;  /* for the log */
+	enum body_mode body_mode;
+	struct buf body;
+	size_t body_limit;
+	size_t received;
+	bool too_big;
+	char ip[64];
+	char user_id[72];
+	bool token_sent;
+	const char *cors_origin;
+	struct limit_result limit;
+};
+
+static long long
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double
+http_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) (t.tv_sec - t0->tv_sec) * 1000.0 +
+	       (double) (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static const char *
+http_header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* ---- request state ---------------------------------------------------- */
+
+static struct req *
+http_req_new(struct http_server *s, const char *uri)
+{
+	struct req *r = calloc(1, sizeof *r);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	r->srv = s;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	n = strnlen(uri, HTTP_MAX_URI + 1);
+	r->uri = strndup(uri, n);
+	buf_init(&r->body, 0);
+	if (!r->uri) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+http_req_free(struct req *r)
+{
+	resp_free(&r->pending);
+	route_match_clear(&r->m);
+	route_put(r->table);
+	buf_free(&r->body);
+	free(r->uri);
+	free(r->path_buf);
+	free(r);
+}
+
+static void *
+http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_server *s = cls;
+
+	/* the request has begun: it must arrive whole within the read timeout */
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, s->read_timeout_s);
+	return http_req_new(s, uri);
+}
+
+static size_t
+http_unescape_none(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void) cls;
+	(void) c;
+	return strlen(s);   /* the shim decodes paths and queries itself */
+}
+
+/* Split the raw target into path and query; strips an absolute-form prefix. */
+static int
+http_split_uri(struct req *r)
+{
+	const char *u = r->uri, *q;
+	size_t plen;
+
+	if (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0) {
+		u = strchr(u + 8 - (u[4] == ':' ? 1 : 0), '/');
+		if (!u)
+			u = "/";
+	}
+	q = strchr(u, '?');
+	plen = q ? (size_t) (q - u) : strlen(u);
+	r->path_buf = strndup(u, plen);
+	if (!r->path_buf)
+		return -1;
+	r->path = r->path_buf;
+	if (q) {
+		r->query = q + 1;
+		r->query_len = strlen(q + 1);
+	}
+	return 0;
+}
+
+static void
+http_client_ip(struct req *r, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	snprintf(r->ip, sizeof r->ip, "-");
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *) (const void *) sa)->sin_addr,
+			          r->ip, sizeof r->ip);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) (const void *) sa)->sin6_addr,
+			          r->ip, sizeof r->ip);
+	}
+	if (r->srv->cfg->trust_proxy) {
+		/* one trusted proxy: the address it saw is the last entry it appended */
+		const char *xff = http_header(c, "X-Forwarded-For");
+		if (xff && *xff) {
+			const char *last = strrchr(xff, ',');
+			char tmp[64];
+			unsigned char bin[16];
+			size_t n;
+
+			last = last ? last + 1 : xff;
+			while (*last == ' ' || *last == '\t')
+				last++;
+			n = strcspn(last, " \t");
+			if (n > 0 && n < sizeof tmp) {
+				memcpy(tmp, last, n);
+				tmp[n] = '\0';
+				if (inet_pton(AF_INET, tmp, bin) == 1 || inet_pton(AF_INET6, tmp, bin) == 1)
+					snprintf(r->ip, sizeof r->ip, "%s", tmp);
+			}
+		}
+	}
+}
+
+struct http_count {
+	const char *name;
+	int n;
+};
+
+static enum MHD_Result
+http_count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                  const char *value)
+{
+	struct http_count *hc = cls;
+
+	(void) kind;
+	(void) value;
+	if (strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+static int
+http_header_count(struct MHD_Connection *c, const char *name)
+{
+	struct http_count hc = {name, 0};
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, http_count_header, &hc);
+	return hc.n;
+}
+
+/* ---- answering -------------------------------------------------------- */
+
+static enum MHD_Result
+http_send(struct req *r, struct MHD_Connection *c, struct resp *rp)
+{
+	struct resp_ctx ctx;
+	enum MHD_Result rc;
+
+	if (r->in_begin && !r->body_expected) {
+		/*
+		 * Decided before the (absent) body: answer on the last call instead,
+		 * because MHD closes the connection after a response queued in the
+		 * first call. With a body pending, answering early is what we want
+		 * (no 100 Continue, body not read, connection closed).
+		 */
+		r->pending = *rp;
+		memset(rp, 0, sizeof *rp);
+		r->has_pending = true;
+		return MHD_YES;
+	}
+	limit_headers(rp, &r->limit);
+	memset(&ctx, 0, sizeof ctx);
+	ctx.request_id = r->id;
+	ctx.cors_origin = r->cors_origin;
+	ctx.cors_vary = r->srv->cfg->n_cors > 0;
+	ctx.hsts = r->srv->cfg->hsts;
+	ctx.close = atomic_load(&r->srv->draining);
+	/* per-user answers and errors must not be stored by caches on the way */
+	ctx.no_store = !(r->m.route && r->m.route->cacheable);
+	r->status = rp->status;
+	r->responded = true;
+	rc = resp_queue(c, rp, &ctx);
+	/* the answer is on its way: back to the keep-alive idle timeout */
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
+	return rc;
+}
+
+static enum MHD_Result
+http_problem(struct req *r, struct MHD_Connection *c, int status,
+             const char *detail)
+{
+	struct resp rp;
+
+	resp_init(&rp, status);
+	resp_problem(&rp, status, NULL, detail, NULL, r->id);
+	if (status == 503)
+		resp_header(&rp, "Retry-After", "1");
+	return http_send(r, c, &rp);
+}
+
+static enum MHD_Result
+http_json(struct req *r, struct MHD_Connection *c, int status, const char *json)
+{
+	struct resp rp;
+	char *b = strdup(json);
+
+	if (!b)
+		return MHD_NO;
+	resp_init(&rp, status);
+	resp_body(&rp, JSON_CONTENT_TYPE, b, strlen(b));
+	return http_send(r, c, &rp);
+}
+
+/* ---- route table -------------------------------------------------------- */
+
+/* The current table; if none is loaded yet, try loading it (at most once a
+ * second across threads) through the primary pool. */
+static struct route_table *
+http_routes(struct http_server *s, const char *rid)
+{
+	struct route_table *t = route_current();
+	struct pool_conn *pc;
+	char err[512];
+
+	if (t)
+		return t;
+	pthread_mutex_lock(&s->route_mu);
+	t = route_current();
+	if (!t && http_now_ms() - s->route_last_try_ms >= HTTP_ROUTE_RETRY_MS) {
+		s->route_last_try_ms = http_now_ms();
+		if (pool_checkout(s->pools.primary, &pc) == POOL_OK) {
+			int rc = route_load(pool_pg(pc), err, sizeof err);
+			if (rc)
+				log_msg(LL_ERROR, rid, "%s", err);
+			pool_release(s->pools.primary, pc, PQstatus(pool_pg(pc)) != CONNECTION_OK);
+			t = route_current();
+		}
+	}
+	pthread_mutex_unlock(&s->route_mu);
+	return t;
+}
+
+/* ---- the first call: headers are in ----------------------------------- */
+
+static bool
+http_is_json_type(const char *ct)
+{
+	const char *p;
+
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", 16) != 0)
+		return false;
+	p = ct + 16;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return true;
+	if (*p != ';')
+		return false;
+	/* parameters: only charset=utf-8 is acceptable */
+	while (*p == ';') {
+		const char *e;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strcspn(p, ";");
+		if (e > p) {
+			size_t n = (size_t) (e - p);
+			while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			if (!((n == 13 && strncasecmp(p, "charset=utf-8", 13) == 0) ||
+			      (n == 15 && strncasecmp(p, "charset=\"utf-8\"", 15) == 0)))
+				return false;
+		}
+		p = e;
+	}
+	return true;
+}
+
+static enum MHD_Result
+http_builtin(struct req *r, struct MHD_Connection *c, bool *handled)
+{
+	bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+
+	*handled = false;
+	if (strcmp(r->path, "/health") == 0) {
+		*handled = true;
+		r->route_tpl = "/health";
+		if (!get)
+			goto bad_method;
+		return http_json(r, c, 200, "{\"status\":\"ok\"}");
+	}
+	if (strcmp(r->path, "/ready") == 0) {
+		struct resp rp;
+		*handled = true;
+		r->route_tpl = "/ready";
+		if (!get)
+			goto bad_method;
+		resp_init(&rp, 200);
+		call_ready(&r->srv->pools, r->srv->extversion, r->id, &rp);
+		return http_send(r, c, &rp);
+	}
+	if (strcmp(r->path, "/metrics") == 0) {
+		size_t len = 0;
+		char *text = metrics_render(&len);
+		struct resp rp;
+
+		if (!text)
+			return MHD_YES;         /* not served yet: fall through (404) */
+		*handled = true;
+		r->route_tpl = "/metrics";
+		if (!get) {
+			free(text);
+			goto bad_method;
+		}
+		resp_init(&rp, 200);
+		resp_body(&rp, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		return http_send(r, c, &rp);
+	}
+	return MHD_YES;
+bad_method:
+	{
+		struct resp rp;
+		resp_init(&rp, 405);
+		resp_problem(&rp, 405, NULL, "this path only answers GET", NULL, r->id);
+		resp_header(&rp, "Allow", "GET, HEAD");
+		return http_send(r, c, &rp);
+	}
+}
+
+static enum MHD_Result
+http_begin(struct req *r, struct MHD_Connection *c)
+{
+	struct http_server *s = r->srv;
+	const char *rid = http_header(c, "X-Request-Id");
+	const char *expect, *cl, *te, *ct;
+	const struct route *rt;
+	enum route_result mr;
+	bool handled, has_body;
+	unsigned long long len = 0;
+	enum MHD_Result rc;
+
+	cl = http_header(c, "Content-Length");
+	te = http_header(c, "Transfer-Encoding");
+	if (cl) {
+		char *end;
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno || end == cl || *end)
+			len = ULLONG_MAX;   /* refused below */
+	}
+	r->body_expected = (cl && len > 0) || (!cl && te);
+
+	if (reqid_valid(rid) && http_header_count(c, "X-Request-Id") == 1)
+		snprintf(r->id, sizeof r->id, "%s", rid);
+	else
+		reqid_generate(r->id);
+	http_client_ip(r, c);
+	r->cors_origin = cors_allowed_origin(s->cfg, http_header(c, "Origin"));
+
+	if (http_split_uri(r))
+		return MHD_NO;
+	if (http_header_count(c, "Host") > 1)
+		return http_problem(r, c, 400, "more than one Host header");
+	expect = http_header(c, "Expect");
+	if (expect && strcasecmp(expect, "100-continue") != 0)
+		return http_problem(r, c, 417, "only Expect: 100-continue is supported");
+
+	rc = http_builtin(r, c, &handled);
+	if (handled)
+		return rc;
+
+	r->table = http_routes(s, r->id);
+	if (!r->table)
+		return http_problem(r, c, 503, "the service is starting; routes are not loaded yet");
+
+	mr = route_match(r->table, r->method, r->path, strlen(r->path), &r->m);
+	if (mr == ROUTE_NOT_FOUND)
+		return http_problem(r, c, 404, "no such route");
+	if (mr == ROUTE_BAD_METHOD) {
+		struct resp rp;
+		if (strcmp(r->method, "OPTIONS") == 0) {
+			resp_init(&rp, 204);
+			resp_header(&rp, "Allow", r->m.allow);
+			if (r->cors_origin)
+				cors_preflight(&rp, r->m.allow);
+			return http_send(r, c, &rp);
+		}
+		resp_init(&rp, 405);
+		resp_problem(&rp, 405, NULL, "the method is not allowed on this path",
+		             NULL, r->id);
+		resp_header(&rp, "Allow", r->m.allow);
+		return http_send(r, c, &rp);
+	}
+	rt = r->m.route;
+	r->route_tpl = rt->path;
+
+	limit_check(r->ip, rt->is_auth, &r->limit);
+	if (r->limit.limited) {
+		struct resp rp;
+		resp_init(&rp, 429);
+		resp_problem(&rp, 429, NULL, "too many requests; slow down", NULL, r->id);
+		return http_send(r, c, &rp);
+	}
+
+	r->body_limit = rt->body == ROUTE_BODY_MULTIPART ? s->cfg->max_upload
+	                : s->cfg->max_body;
+	if (cl) {
+		if (len == ULLONG_MAX)
+			return http_problem(r, c, 400, "bad Content-Length");
+		if (len > r->body_limit) {
+			char d[96];
+			snprintf(d, sizeof d, "the body is larger than %zu bytes", r->body_limit);
+			return http_problem(r, c, 413, d);
+		}
+	}
+	has_body = (cl && len > 0) || (!cl && te);
+
+	ct = http_header(c, "Content-Type");
+	switch (rt->body) {
+	case ROUTE_BODY_JSON:
+		if (has_body && !http_is_json_type(ct))
+			return http_problem(r, c, 415, "the body must be application/json");
+		r->body_mode = has_body ? BODY_JSON : BODY_NONE;
+		if (has_body)
+			buf_init(&r->body, r->body_limit);
+		break;
+	case ROUTE_BODY_MULTIPART:
+		if (!upload_content_type_ok(ct))
+			return http_problem(r, c, 415, "the body must be multipart/form-data");
+		if (!upload_supported())
+			return http_problem(r, c, 501, "uploads are not available yet");
+		r->body_mode = BODY_DISCARD;
+		break;
+	case ROUTE_BODY_NONE:
+		r->body_mode = has_body ? BODY_DISCARD : BODY_NONE;
+		break;
+	}
+	return MHD_YES;     /* MHD sends 100 Continue if asked, then the body */
+}
+
+/* ---- the last call: the body is in ------------------------------------ */
+
+static enum MHD_Result
+http_finish(struct req *r, struct MHD_Connection *c)
+{
+	struct http_server *s = r->srv;
+	const struct route *rt = r->m.route;
+	struct jsonv_object body = {0};
+	struct args args;
+	struct args_error aerr;
+	char why[160], *args_json = NULL, *query_token = NULL;
+	char token[AUTH_MAX_TOKEN];
+	const char *tok = NULL, *hv;
+	enum auth_rc arc;
+	struct resp rp;
+	struct call_in in;
+	size_t args_len;
+	enum MHD_Result rc;
+
+	if (r->too_big) {
+		char d[96];
+		snprintf(d, sizeof d, "the body is larger than %zu bytes", r->body_limit);
+		return http_problem(r, c, 413, d);
+	}
+	if (r->body_mode == BODY_JSON &&
+	    jsonv_parse_object(r->body.p ? r->body.p : "", r->body.len, &body, why,
+	                       sizeof why))
+		return http_problem(r, c, 400, why);
+	/* body's members point into r->body: keep it until args_to_json() */
+
+	args_init(&args);
+	args_error_init(&aerr);
+	if (args_add_path(&args, &r->m, &aerr) ||
+	    args_add_query(&args, r->query, r->query_len,
+	                   sse_is_events(rt->path) ? "access_token" : NULL,
+	                   &query_token, &aerr) ||
+	    args_add_body(&args, &body, &aerr))
+		goto bad_args;
+
+	if ((hv = http_header(c, "Idempotency-Key")) != NULL) {
+		size_t n = strlen(hv);
+		bool ok = n >= 1 && n <= 255 && http_header_count(c, "Idempotency-Key") == 1;
+		for (size_t i = 0; ok && i < n; i++)
+			if (hv[i] < 0x21 || hv[i] > 0x7e)
+				ok = false;
+		if (!ok) {
+			aerr.status = 400;
+			snprintf(aerr.detail, sizeof aerr.detail,
+			         "Idempotency-Key must be 1..255 visible ASCII characters");
+			goto bad_args;
+		}
+		if (args_add_string(&args, "_idempotency_key", hv, n, ARGS_HEADER, &aerr))
+			goto bad_args;
+	}
+	if ((hv = http_header(c, "If-Match")) != NULL &&
+	    args_add_string(&args, "_if_match", hv, strlen(hv), ARGS_HEADER, &aerr))
+		goto bad_args;
+
+	/* 401 before 422: a sent token that cannot be one */
+	if (http_header_count(c, "Authorization") > 1)
+		arc = AUTH_MALFORMED;
+	else
+		arc = auth_parse_header(http_header(c, "Authorization"), token, sizeof token);
+	if (arc == AUTH_MALFORMED) {
+		r->token_sent = true;
+		args_free(&args);
+		jsonv_object_free(&body);
+		free(query_token);
+		resp_init(&rp, 401);
+		resp_problem(&rp, 401, NULL, "the Authorization header must be "
+		             "'Bearer <token>'", NULL, r->id);
+		resp_header(&rp, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+		return http_send(r, c, &rp);
+	}
+	if (arc == AUTH_BEARER)
+		tok = token;
+	else if (query_token && *query_token)
+		tok = query_token;
+	r->token_sent = tok != NULL;
+
+	if (aerr.nbad) {
+		char *errors = problem_unknown_fields((const char (*)[64]) aerr.bad, aerr.nbad);
+		char d[64];
+		snprintf(d, sizeof d, "%zu field%s %s invalid", aerr.nbad,
+		         aerr.nbad == 1 ? "" : "s", aerr.nbad == 1 ? "is" : "are");
+		args_free(&args);
+		jsonv_object_free(&body);
+		free(query_token);
+		resp_init(&rp, 422);
+		resp_problem(&rp, 422, NULL, d, errors, r->id);
+		free(errors);
+		return http_send(r, c, &rp);
+	}
+
+	if (rt->cookie && !args_find(&args, rt->cookie, strlen(rt->cookie))) {
+		const char *ck = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+		                                             "jobboard_refresh");
+		if (ck && *ck && jsonv_utf8_check(ck, strlen(ck), true) == 0 &&
+		    args_add_string(&args, rt->cookie, ck, strlen(ck), ARGS_HEADER, &aerr))
+			goto bad_args;
+	}
+
+	args_json = args_to_json(&args, &args_len);
+	args_free(&args);
+	jsonv_object_free(&body);
+	buf_free(&r->body);
+	if (!args_json) {
+		free(query_token);
+		return http_problem(r, c, 413, "the request is too large");
+	}
+
+	memset(&in, 0, sizeof in);
+	in.route = rt;
+	in.table = r->table;
+	in.method = r->method;
+	in.token = tok;
+	in.args = args_json;
+	in.request_id = r->id;
+	in.raw_path = r->path;
+	in.raw_query = r->query;
+	in.raw_query_len = r->query_len;
+	in.if_none_match = http_header(c, "If-None-Match");
+	resp_init(&rp, 500);
+	call_route(&s->pools, &in, &rp);
+	free(args_json);
+	if (rp.status < 400 && tok)
+		auth_jwt_sub(tok, r->user_id, sizeof r->user_id);
+	free(query_token);
+	rc = http_send(r, c, &rp);
+	return rc;
+
+bad_args:
+	args_free(&args);
+	jsonv_object_free(&body);
+	free(query_token);
+	return http_problem(r, c, aerr.status ? aerr.status : 400,
+	                    aerr.detail[0] ? aerr.detail : NULL);
+}
+
+/* ---- MHD callbacks ------------------------------------------------------ */
+
+static enum MHD_Result
+http_handler(void *cls, struct MHD_Connection *c, const char *url,
+             const char *method, const char *version, const char *upload_data,
+             size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *s = cls;
+	struct req *r = *con_cls;
+
+	(void) url;
+	(void) version;
+	if (!r) {
+		/* no URI log callback ran (should not happen): start here */
+		r = http_req_new(s, url);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+	}
+	if (!r->started) {
+		r->started = true;
+		atomic_fetch_add(&s->in_flight, 1);
+		snprintf(r->method, sizeof r->method, "%s", method);
+		r->in_begin = true;
+		{
+			enum MHD_Result rc = http_begin(r, c);
+			r->in_begin = false;
+			return rc;
+		}
+	}
+	if (r->has_pending && !r->responded) {
+		struct resp rp = r->pending;
+
+		memset(&r->pending, 0, sizeof r->pending);
+		r->has_pending = false;
+		*upload_data_size = 0;
+		return http_send(r, c, &rp);
+	}
+	if (r->responded) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (http_elapsed_ms(&r->t0) > s->cfg->read_timeout_ms) {
+			r->cut = true;
+			return MHD_NO;      /* too slow: close */
+		}
+		r->received += n;
+		if (r->received > r->body_limit) {
+			r->too_big = true;
+			buf_free(&r->body);
+			/* chunked and oversize: drain a little for a clean 413, then give up */
+			if (r->received > 2 * r->body_limit + 65536) {
+				r->cut = true;
+				return MHD_NO;
+			}
+			return MHD_YES;
+		}
+		if (r->body_mode == BODY_JSON && !buf_add(&r->body, upload_data, n))
+			r->too_big = true;
+		return MHD_YES;
+	}
+	return http_finish(r, c);
+}
+
+static void
+http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+               enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct req *r = *con_cls;
+	struct log_access la;
+
+	(void) c;
+	if (!r)
+		return;
+	*con_cls = NULL;
+	la.request_id = r->id[0] ? r->id : NULL;
+	la.method = r->method[0] ? r->method : NULL;
+	la.route = r->route_tpl;
+	la.status = r->responded ? r->status : 0;
+	la.duration_ms = http_elapsed_ms(&r->t0);
+	la.ip = r->ip[0] ? r->ip : NULL;
+	la.user_id = r->user_id[0] ? r->user_id : NULL;
+	if (r->started) {
+		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || r->cut || !r->responded)
+			log_msg(LL_WARN, la.request_id, "request ended early (%s)",
+			        r->cut ? "cut by the server" :
+			        toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
+			        toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client went away" :
+			        toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" :
+			        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "no answer" : "error");
+		log_access(&la);
+		metrics_observe(la.route, la.method, la.status, la.duration_ms);
+		atomic_fetch_sub(&s->in_flight, 1);
+	}
+	http_req_free(r);
+}
+
+static void
+http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void) cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_msg(LL_WARN, NULL, "http: %s", msg);
+}
+
+struct http_server *
+http_start(const struct config *cfg, const struct call_pools *pools, int listen_fd,
+           const char *extversion, char *err, size_t errlen)
+{
+	struct http_server *s = calloc(1, sizeof *s);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                 MHD_USE_ERROR_LOG;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->pools = *pools;
+	s->extversion = extversion;
+	s->idle_timeout_s = (unsigned) ((cfg->idle_timeout_ms + 999) / 1000);
+	s->read_timeout_s = (unsigned) ((cfg->read_timeout_ms + 999) / 1000);
+	atomic_init(&s->in_flight, 0);
+	atomic_init(&s->draining, false);
+	pthread_mutex_init(&s->route_mu, NULL);
+	s->route_last_try_ms = -HTTP_ROUTE_RETRY_MS;
+
+	s->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, http_handler, s,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket) listen_fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned) (cfg->threads > 1 ? cfg->threads : 0),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HTTP_MEMORY_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned) HTTP_CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned) (cfg->trust_proxy ? 0 : HTTP_PER_IP_LIMIT),
+		MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s,
+		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, s,
+		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, s,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int) 1,
+		MHD_OPTION_END);
+	if (!s->d) {
+		snprintf(err, errlen, "could not start the HTTP daemon");
+		pthread_mutex_destroy(&s->route_mu);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+http_quiesce(struct http_server *s)
+{
+	atomic_store(&s->draining, true);
+	return (int) MHD_quiesce_daemon(s->d);
+}
+
+int
+http_in_flight(struct http_server *s)
+{
+	return atomic_load(&s->in_flight);
+}
+
+void
+http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->route_mu);
+	free(s);
+}

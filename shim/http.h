@@ -1,0 +1,33 @@
+/*
+ * http.h — the HTTP front: libmicrohttpd daemon and the request path.
+ *
+ * Owns the MHD daemon (internal polling thread + epoll + a thread pool) and
+ * every request's life: state allocated when the request line arrives,
+ * header checks, route matching, body accumulation within the limit, args
+ * assembly, the database call (call.c), the response (resp.c) and one
+ * access-log line when the request is done.
+ */
+#ifndef SHIM_HTTP_H
+#define SHIM_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "call.h"
+#include "config.h"
+
+struct http_server;
+
+/* Start serving on an already bound, listening socket. NULL + err on failure. */
+struct http_server *http_start(const struct config *cfg,
+                               const struct call_pools *pools, int listen_fd,
+                               const char *extversion, char *err, size_t errlen);
+/* Stop accepting new connections; in-flight requests go on. Returns the
+ * listening socket (now the caller's to close) or -1. */
+int http_quiesce(struct http_server *s);
+/* Requests whose headers have arrived and that are not finished. */
+int http_in_flight(struct http_server *s);
+/* Close everything (cuts what is still running) and free. */
+void http_stop(struct http_server *s);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * resp.c — responses with the headers every answer carries (see resp.h).
+ */
+#include "resp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cors.h"
+#include "log.h"
+#include "problem.h"
+
+static const struct {
+	const char *name;
+	const char *value;
+} resp_security[] = {
+	{"X-Content-Type-Options", "nosniff"},
+	{"Referrer-Policy", "no-referrer"},
+	{"X-Frame-Options", "DENY"},
+	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+	{"Cross-Origin-Resource-Policy", "same-origin"},
+};
+
+#define RESP_HSTS "max-age=31536000; includeSubDomains"
+
+void
+resp_init(struct resp *r, int status)
+{
+	memset(r, 0, sizeof *r);
+	r->status = status;
+}
+
+void
+resp_free(struct resp *r)
+{
+	free(r->body);
+	for (size_t i = 0; i < r->nh; i++)
+		free(r->h[i].value);
+	memset(r, 0, sizeof *r);
+}
+
+void
+resp_header(struct resp *r, const char *name, const char *value)
+{
+	char *v;
+
+	if (r->nh == RESP_MAX_HEADERS) {
+		log_msg(LL_ERROR, NULL, "too many response headers; %s dropped", name);
+		return;
+	}
+	v = strdup(value);
+	if (!v)
+		return;
+	r->h[r->nh].name = name;
+	r->h[r->nh].value = v;
+	r->nh++;
+}
+
+void
+resp_body(struct resp *r, const char *content_type, char *body, size_t len)
+{
+	free(r->body);
+	r->content_type = content_type;
+	r->body = body;
+	r->len = len;
+}
+
+void
+resp_problem(struct resp *r, int status, const char *code, const char *detail,
+             const char *errors_json, const char *request_id)
+{
+	size_t len = 0;
+	char *b = problem_body(status, code, detail, errors_json, request_id, &len);
+
+	r->status = status;
+	if (b)
+		resp_body(r, PROBLEM_CONTENT_TYPE, b, len);
+}
+
+enum MHD_Result
+resp_queue(struct MHD_Connection *conn, struct resp *r, const struct resp_ctx *ctx)
+{
+	struct MHD_Response *m;
+	enum MHD_Result rc;
+
+	if (r->body && r->status != 204 && r->status != 304)
+		m = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	else
+		m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (!m) {
+		resp_free(r);
+		return MHD_NO;
+	}
+	if (r->body && r->status != 204 && r->status != 304)
+		r->body = NULL;         /* MHD owns it now */
+	for (size_t i = 0; i < sizeof resp_security / sizeof resp_security[0]; i++)
+		MHD_add_response_header(m, resp_security[i].name, resp_security[i].value);
+	if (ctx->request_id)
+		MHD_add_response_header(m, "X-Request-Id", ctx->request_id);
+	if (ctx->hsts)
+		MHD_add_response_header(m, "Strict-Transport-Security", RESP_HSTS);
+	if (ctx->cors_origin)
+		cors_add_headers(m, ctx->cors_origin);
+	else if (ctx->cors_vary)
+		MHD_add_response_header(m, "Vary", "Origin");
+	if (ctx->no_store)
+		MHD_add_response_header(m, "Cache-Control", "no-store");
+	if (ctx->close)
+		MHD_add_response_header(m, "Connection", "close");
+	if (r->content_type && r->status != 204 && r->status != 304)
+		MHD_add_response_header(m, "Content-Type", r->content_type);
+	for (size_t i = 0; i < r->nh; i++)
+		MHD_add_response_header(m, r->h[i].name, r->h[i].value);
+	rc = MHD_queue_response(conn, (unsigned) r->status, m);
+	MHD_destroy_response(m);
+	resp_free(r);
+	return rc;
+}
