@@ -104,6 +104,25 @@ ok(!defined $r->{interim}, 'no 100 Continue for an oversize body');
 	problem_ok($r, 401, 'invalid_credentials', 'a 1 MiB JSON body is read (unknown email: 401)');
 }
 
+# A body that is really sent and is over the limit, by Content-Length and by
+# chunks (where only counting the bytes can tell).
+{
+	my $big = '{"email":"' . ('a' x 1048576) . '"}';
+	$r = raw('POST', '/auth/login', ['Content-Type: application/json', 'Content-Length: ' . length $big], $big);
+	problem_ok($r, 413, 'payload_too_large', 'a 1 MiB + 14 bytes body actually sent');
+	my $chunked = '';
+	$chunked .= sprintf("%x\r\n%s\r\n", 65536, 'a' x 65536) for 1 .. 17;
+	$r = raw('POST', '/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+		"a\r\n{\"email\":\"\r\n" . $chunked . "0\r\n\r\n");
+	problem_ok($r, 413, 'payload_too_large', 'a chunked body over 1 MiB');
+	my $login = JSON::PP->new->utf8->encode({ email => $u->{email}, password => $u->{password} });
+	my $half = int(length($login) / 2);
+	$r = raw('POST', '/auth/login', ['Content-Type: application/json', 'Transfer-Encoding: chunked'],
+		sprintf("%x\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", $half, substr($login, 0, $half),
+			length($login) - $half, substr($login, $half)));
+	is($r->{status}, 200, 'a small chunked JSON body is read');
+}
+
 # Precedence: 404 before 405 before 413 before 415 (§1.0).
 $r = raw('PUT', '/no/such/route', ['Content-Type: text/plain', 'Content-Length: 2000000']);
 problem_ok($r, 404, 'not_found', 'unknown route wins over size');
@@ -280,6 +299,19 @@ ok(!defined hdr($r, 'access-control-allow-methods'), 'nor Access-Control-Allow-M
 
 $r = raw('GET', '/health', ["Host: $host_port", "Host: other.example"], undef, no_host => 1);
 problem_ok($r, 400, 'bad_request', 'two Host headers');
+
+# What the HTTP library refuses by itself may get its own short reply, with
+# the right status and nothing that names software (§1.0).
+for my $case ([ "GET /health HTTX/1.1\r\nHost: $host_port\r\nConnection: close\r\n\r\n", 400, 'a malformed request line' ],
+	[ "GET /health HTTP/1.1\r\nHost: $host_port\r\nX-Big: " . ('b' x 100_000) . "\r\nConnection: close\r\n\r\n", 431,
+		'a 100 kB header' ])
+{
+	my ($bytes, $status, $what) = @$case;
+	$r = raw_request($bytes);
+	is($r->{status}, $status, "$what: $status");
+	ok(!defined hdr($r, 'server') && !defined hdr($r, 'x-powered-by'), "$what: no Server or X-Powered-By");
+	unlike($r->{raw} // '', qr/microhttpd|MHD|nginx|apache|version \d/i, "$what: nothing names the software");
+}
 
 # Decision: §1.1 lists no code for 417; any stable code is accepted, the
 # problem shape and headers are checked.

@@ -40,6 +40,10 @@ token_pair_ok($r, 'register');
 cookie_ok($r, 'register');
 like(hdr($r, 'content-type') // '', qr{\Aapplication/json\b}i, 'register answers application/json');
 security_headers_ok($r, 'register');
+# Decision: register creates a user, so by §1 ("POST that creates returns
+# 201, the object, and Location: /<collection>/<id>") it carries
+# Location: /users/{id}, though the body is a token pair.
+is(hdr($r, 'location'), "/users/$r->{json}{user}{id}", 'register sends Location: /users/{id}');
 my $user = $r->{json}{user};
 is($user->{email}, $e1, 'user email as registered');
 is($user->{name}, 'Ann Example', 'user name as registered');

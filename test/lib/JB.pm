@@ -118,12 +118,15 @@ sub hdr_all {
 }
 
 # Send raw bytes on a fresh TCP connection to the server and parse the first
-# final response (a 100 Continue is recorded in {interim}). %opt:
-#   then       => bytes to send after the first response line arrives or
-#                 after `wait` seconds (for Expect: 100-continue)
+# final response (a 1xx is recorded in {interim}). Bytes are written as the
+# socket accepts them, and writing stops once an answer has come, so a server
+# that refuses a large body early is seen doing so. %opt:
+#   then       => bytes to send after an interim answer arrives or after
+#                 `wait` seconds (for Expect: 100-continue)
 #   wait       => seconds to wait for an interim answer before `then`
 #   timeout    => seconds for the whole exchange (default 10)
-# Returns {status, headers, body, json, raw, interim} or {status => 0, error}.
+# Returns {status, headers, body, json, raw, interim, unsent} or
+# {status => 0, error, raw}; unsent is how many bytes were never written.
 sub raw_request {
 	my ($bytes, %opt) = @_;
 	my ($host, $port) = $URL =~ m{^http://([^/:]+)(?::(\d+))?} or die "cannot parse JB_URL $URL";
@@ -131,43 +134,48 @@ sub raw_request {
 	my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port,
 		Proto => 'tcp', Timeout => 5) or return { status => 0, error => "connect: $!" };
 	binmode $sock;
-	$sock->autoflush(1);
+	$sock->blocking(0);
 	local $SIG{PIPE} = 'IGNORE';
-	syswrite($sock, $bytes) // return { status => 0, error => "write: $!" };
+	my $out = $bytes;
 	my $deadline = time + ($opt{timeout} // 10);
 	my $buf = '';
-	my $sent_then = !defined $opt{then};
+	my $then = $opt{then};
 	my $then_at = time + ($opt{wait} // 2);
-	my ($res, $interim);
+	my ($res, $interim, $closed);
 	while (time < $deadline) {
-		my $rin = '';
-		vec($rin, fileno($sock), 1) = 1;
-		my $left = ($sent_then ? $deadline : $then_at) - time;
-		$left = 0.01 if $left < 0.01;
-		my $n = select(my $rout = $rin, undef, undef, $left);
-		if ($n > 0) {
-			my $got = sysread($sock, $buf, 65536, length $buf);
-			last if !$got;	# EOF or error
-		} elsif (!$sent_then && time >= $then_at) {
-			syswrite($sock, $opt{then});
-			$sent_then = 1;
-			next;
+		if (defined $then && ($interim || time >= $then_at) && $out eq '') {
+			$out = $then;
+			undef $then;
 		}
-		# An interim 1xx response: remember it, send the rest, go on.
+		my ($rin, $win) = ('', '');
+		vec($rin, fileno($sock), 1) = 1;
+		vec($win, fileno($sock), 1) = 1 if $out ne '' && !$res;
+		my $left = (defined $then ? $then_at : $deadline) - time;
+		$left = 0.01 if $left < 0.01;
+		$left = 0.2 if $left > 0.2;
+		my $n = select(my $rout = $rin, my $wout = $win, undef, $left);
+		next if $n <= 0;
+		if (vec($wout, fileno($sock), 1)) {
+			my $w = syswrite($sock, $out, 65536);
+			if (defined $w) {
+				substr($out, 0, $w) = '';
+			} elsif (!$!{EAGAIN} && !$!{EWOULDBLOCK}) {
+				$out = '';	# the peer stopped reading (EPIPE, ECONNRESET)
+			}
+		}
+		if (vec($rout, fileno($sock), 1)) {
+			my $got = sysread($sock, $buf, 65536, length $buf);
+			if (defined $got && $got == 0) { $closed = 1; last }
+			if (!defined $got && !$!{EAGAIN} && !$!{EWOULDBLOCK}) { $closed = 1; last }
+		}
+		# An interim 1xx response: remember it and go on.
 		while ($buf =~ /\AHTTP\/1\.[01] (1\d\d)[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n/) {
 			$interim = $1;
 			substr($buf, 0, $+[0]) = '';
-			if (!$sent_then) {
-				syswrite($sock, $opt{then});
-				$sent_then = 1;
-			}
 		}
 		if ($buf =~ /\r\n\r\n/) {
 			$res = _parse_raw($buf);
-			if ($res && defined $res->{length} && length($res->{body}) >= $res->{length}) {
-				$res->{body} = substr($res->{body}, 0, $res->{length});
-				last;
-			}
+			last if $res && defined $res->{length} && length($res->{body}) >= $res->{length};
 		}
 	}
 	close $sock;
@@ -175,6 +183,7 @@ sub raw_request {
 	return { status => 0, error => 'no response', raw => $buf, interim => $interim } unless $res;
 	$res->{body} = substr($res->{body}, 0, $res->{length}) if defined $res->{length};
 	$res->{interim} = $interim;
+	$res->{unsent} = length($out) + length($then // '');
 	$res->{json} = json_body($res->{body});
 	return $res;
 }
