@@ -9,6 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 use Test::More;
 use JB;
+use Digest::SHA ();
 
 need_psql();
 my $A = make_admin();
@@ -114,7 +115,7 @@ for my $sort ('created_at', 'name', '-email') {
 		$cursor = $x->{json}{next_cursor};
 		my $link = hdr($x, 'link');
 		if (defined $cursor) {
-			push @bad, "page $pages: no Link rel=next" unless defined $link && $link =~ /rel="?next"?/;
+			push @bad, "page $pages: no Link rel=\"next\"" unless defined $link && $link =~ /\A<[^>]+>;\s*rel="next"\z/;
 			push @bad, "page $pages: Link does not carry the cursor"
 				unless defined $link && $link =~ /cursor=/;
 			push @bad, "page $pages: next_cursor not a string" if ref $cursor;
@@ -210,8 +211,19 @@ like($etag, qr/\A"[^"]+"\z/, 'GET /users/{id} sends a strong, quoted ETag');
 $r = req('GET', "/users/$C->{id}", token => $A->{access}, headers => { 'If-None-Match' => $etag });
 is($r->{status}, 304, 'If-None-Match with the current ETag is 304');
 is($r->{body}, '', 'a 304 has no body');
+security_headers_ok($r, '304');
+is(hdr($r, 'etag'), $etag, 'a 304 repeats the ETag');
 $r = req('GET', "/users/$C->{id}", token => $A->{access}, headers => { 'If-None-Match' => '"0000"' });
 is($r->{status}, 200, 'If-None-Match with another tag is 200');
+# docs/INTERFACE.md: the tag is the first 32 hex digits of SHA-256 of the body.
+is($etag, '"' . substr(Digest::SHA::sha256_hex($r->{body}), 0, 32) . '"', 'the ETag is derived from the body (INTERFACE.md)');
+# RFC 9110 §13.1.2: a list of tags, and weak comparison for If-None-Match.
+$r = req('GET', "/users/$C->{id}", token => $A->{access}, headers => { 'If-None-Match' => qq("0000", $etag) });
+is($r->{status}, 304, 'If-None-Match with a list holding the current tag is 304');
+$r = req('GET', "/users/$C->{id}", token => $A->{access}, headers => { 'If-None-Match' => "W/$etag" });
+is($r->{status}, 304, 'If-None-Match compares weakly (W/ prefix) and is 304');
+# The ETag is per representation: the self view equals the admin view.
+is(hdr(req('GET', "/users/$C->{id}", token => $C->{access}), 'etag'), $etag, 'the same user has the same ETag for any reader');
 
 # ------------------------------------------------------------ PATCH /users/{id}
 
@@ -229,10 +241,21 @@ is(req('GET', '/me', token => $C->{access})->{json}{name}, 'Renamed By Admin', '
 		headers => { 'If-Match' => $etag });
 	problem_ok($r, 412, 'precondition_failed', 'PATCH with a stale If-Match');
 	is(req('GET', '/me', token => $C->{access})->{json}{name}, 'Renamed By Admin', 'the stale PATCH changed nothing');
+	# Order of §1.0: existence (404) and validation (422) before state (412).
+	problem_ok(req('PATCH', '/users/999999999999', token => $A->{access}, json => { name => 'X' },
+		headers => { 'If-Match' => $etag }), 404, 'not_found', 'stale If-Match on an unknown id: 404 first');
+	problem_ok(req('PATCH', "/users/$C->{id}", token => $A->{access}, json => { name => '' },
+		headers => { 'If-Match' => $etag }), 422, 'validation_failed', 'stale If-Match and an invalid body: 422 first',
+		only_fields => ['name']);
 	$r = req('PATCH', "/users/$C->{id}", token => $A->{access}, json => { name => 'Fresh Write' },
 		headers => { 'If-Match' => $cur });
 	is($r->{status}, 200, 'PATCH with the current If-Match');
 	is($r->{json}{name}, 'Fresh Write', 'and it applied');
+	is(hdr(req('GET', "/users/$C->{id}", token => $A->{access}), 'etag'),
+		'"' . substr(Digest::SHA::sha256_hex(req('GET', "/users/$C->{id}", token => $A->{access})->{body}), 0, 32) . '"',
+		'the new ETag follows the new body');
+	$r = req('PATCH', "/users/$C->{id}", token => $A->{access}, json => { name => 'Fresh Write' }, headers => { 'If-Match' => '*' });
+	is($r->{status}, 200, 'If-Match: * matches the existing user (RFC 9110)');
 }
 
 # Role changes bite on the user's very next request (§2), same token.
