@@ -28,7 +28,9 @@ struct pool_conn {
 	PGconn *pg;
 	enum slot_state state;
 	bool suspect;
+	bool fatal_seen;        /* the server sent FATAL while we were not asking */
 	unsigned tag;
+	const char *pool_name;
 };
 
 struct pool {
@@ -48,6 +50,9 @@ struct pool {
 	bool was_down;          /* for logging transitions only once */
 	bool ever_up;
 };
+
+static bool pool_reconnect(struct pool *p, struct pool_conn *c,
+                           enum slot_state then);
 
 static long long
 pool_now_ms(void)
@@ -87,8 +92,10 @@ pool_create(const char *name, const char *conninfo, int size, int wait_ms,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	for (int i = 0; i < size; i++)
+	for (int i = 0; i < size; i++) {
 		p->slot[i].state = SLOT_BROKEN;
+		p->slot[i].pool_name = p->name;
+	}
 	return p;
 }
 
@@ -144,11 +151,12 @@ pool_conn_failed(PGconn *conn, const PGresult *res)
 
 /* Has the server closed this idle connection (or sent something)? Cheap. */
 static bool
-pool_idle_dead(PGconn *pg)
+pool_idle_dead(struct pool_conn *c)
 {
+	PGconn *pg = c->pg;
 	struct pollfd pfd;
 
-	if (PQstatus(pg) != CONNECTION_OK)
+	if (c->fatal_seen || PQstatus(pg) != CONNECTION_OK)
 		return true;
 	pfd.fd = PQsocket(pg);
 	pfd.events = POLLIN;
@@ -158,7 +166,7 @@ pool_idle_dead(PGconn *pg)
 	if (poll(&pfd, 1, 0) <= 0)
 		return false;
 	/* readable while idle: an error message before close, EOF, or a notice */
-	if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK)
+	if (!PQconsumeInput(pg) || PQstatus(pg) != CONNECTION_OK || c->fatal_seen)
 		return true;
 	while (PQnotifies(pg))
 		;               /* no LISTEN on pooled connections; drop */
@@ -185,9 +193,10 @@ pool_mark_broken_locked(struct pool *p, struct pool_conn *c)
 	for (int i = 0; i < p->size; i++)
 		if (p->slot[i].state == SLOT_IDLE)
 			p->slot[i].suspect = true;
-	/* one failure may be one killed backend: try reconnecting soon */
-	if (p->next_attempt_ms > pool_now_ms() + POOL_BACKOFF_MIN_MS)
-		p->next_attempt_ms = pool_now_ms() + POOL_BACKOFF_MIN_MS;
+	/* one failure may be one killed backend: reconnect at once unless the
+	 * database is already known to be down (then the backoff stands) */
+	if (!p->was_down)
+		p->next_attempt_ms = 0;
 	pthread_cond_broadcast(&p->cv);
 }
 
@@ -223,13 +232,30 @@ pool_checkout(struct pool *p, struct pool_conn **out)
 			c->state = SLOT_BUSY;
 			c->suspect = false;
 			pthread_mutex_unlock(&p->mu);
-			dead = pool_idle_dead(c->pg) || (suspect && !pool_verify(c->pg));
+			dead = pool_idle_dead(c) || (suspect && !pool_verify(c->pg));
 			if (!dead) {
 				*out = c;
 				return POOL_OK;
 			}
 			pthread_mutex_lock(&p->mu);
 			pool_mark_broken_locked(p, c);
+			continue;
+		}
+		if (usable < p->size && pool_now_ms() >= p->next_attempt_ms) {
+			/* a slot is broken and the backoff allows a try: do it here
+			 * rather than make this request wait for the maintainer */
+			for (int i = 0; i < p->size && !c; i++)
+				if (p->slot[i].state == SLOT_BROKEN)
+					c = &p->slot[i];
+			c->state = SLOT_CONNECTING;
+			/* one attempt at a time while we do not know the outcome */
+			p->next_attempt_ms = pool_now_ms() + 2 * POOL_BACKOFF_MAX_MS;
+			pthread_mutex_unlock(&p->mu);
+			if (pool_reconnect(p, c, SLOT_BUSY)) {
+				*out = c;
+				return POOL_OK;
+			}
+			pthread_mutex_lock(&p->mu);
 			continue;
 		}
 		if (usable == 0) {
@@ -262,6 +288,23 @@ pool_release(struct pool *p, struct pool_conn *c, bool broken)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* Server messages outside a query (NOTICE, FATAL before a close) go to our log. */
+static void
+pool_notice(void *arg, const char *message)
+{
+	struct pool_conn *c = arg;
+	char msg[512];
+	size_t n;
+
+	if (strncmp(message, "FATAL", 5) == 0 || strncmp(message, "PANIC", 5) == 0)
+		c->fatal_seen = true;   /* an error outside a query ends the session */
+	snprintf(msg, sizeof msg, "%s", message);
+	n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_msg(LL_WARN, NULL, "database (%s): %s", c->pool_name, msg);
+}
+
 static PGconn *
 pool_connect(const char *conninfo)
 {
@@ -273,6 +316,70 @@ pool_connect(const char *conninfo)
 	return PQconnectdbParams(keys, vals, 1);
 }
 
+/*
+ * Reconnect slot c, which the caller has set to SLOT_CONNECTING (and so
+ * owns). On success the slot becomes `then` (SLOT_IDLE, or SLOT_BUSY for a
+ * request that takes it at once); on failure it is SLOT_BROKEN and the
+ * backoff grows. Called without the lock.
+ */
+static bool
+pool_reconnect(struct pool *p, struct pool_conn *c, enum slot_state then)
+{
+	PGconn *old = c->pg, *pg;
+	unsigned tag = 0;
+	char why[512];
+
+	c->pg = NULL;
+	if (old)
+		PQfinish(old);
+	pg = pool_connect(p->conninfo);
+	c->fatal_seen = false;
+	if (pg)
+		PQsetNoticeProcessor(pg, pool_notice, c);
+	why[0] = '\0';
+	if (PQstatus(pg) != CONNECTION_OK)
+		snprintf(why, sizeof why, "%s", PQerrorMessage(pg));
+	else if (p->on_connect && p->on_connect(pg, &tag, p->arg))
+		snprintf(why, sizeof why, "setting up the connection failed");
+
+	pthread_mutex_lock(&p->mu);
+	if (why[0]) {
+		size_t n = strlen(why);
+		while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
+			why[--n] = '\0';
+		for (char *q = why; *q; q++)
+			if (*q == '\n' || *q == '\t')
+				*q = ' ';
+		PQfinish(pg);
+		c->state = SLOT_BROKEN;
+		p->next_attempt_ms = pool_now_ms() + p->backoff_ms;
+		p->backoff_ms = p->backoff_ms * 2 > POOL_BACKOFF_MAX_MS
+		                ? POOL_BACKOFF_MAX_MS : p->backoff_ms * 2;
+		if (!p->was_down) {
+			p->was_down = true;
+			log_msg(LL_ERROR, NULL, "database (%s) unreachable: %s", p->name, why);
+		}
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		return false;
+	}
+	c->pg = pg;
+	c->tag = tag;
+	c->suspect = false;
+	c->state = then;
+	p->backoff_ms = POOL_BACKOFF_MIN_MS;
+	p->next_attempt_ms = 0;
+	if (p->was_down || !p->ever_up) {
+		log_msg(LL_INFO, NULL, "database (%s) connected", p->name);
+		p->was_down = false;
+		p->ever_up = true;
+	}
+	if (then == SLOT_IDLE)
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return true;
+}
+
 int
 pool_maintain(struct pool *p)
 {
@@ -280,16 +387,13 @@ pool_maintain(struct pool *p)
 
 	for (int i = 0; i < p->size; i++) {
 		struct pool_conn *c = &p->slot[i];
-		PGconn *old, *pg;
-		unsigned tag = 0;
-		char why[512];
 
 		pthread_mutex_lock(&p->mu);
 		if (c->state == SLOT_IDLE) {
 			/* notice a connection the server closed while it was idle */
 			c->state = SLOT_BUSY;
 			pthread_mutex_unlock(&p->mu);
-			if (pool_idle_dead(c->pg)) {
+			if (pool_idle_dead(c)) {
 				pthread_mutex_lock(&p->mu);
 				pool_mark_broken_locked(p, c);
 				pthread_mutex_unlock(&p->mu);
@@ -306,51 +410,10 @@ pool_maintain(struct pool *p)
 			continue;
 		}
 		c->state = SLOT_CONNECTING;
-		old = c->pg;
-		c->pg = NULL;
 		pthread_mutex_unlock(&p->mu);
-
-		if (old)
-			PQfinish(old);
-		pg = pool_connect(p->conninfo);
-		why[0] = '\0';
-		if (PQstatus(pg) != CONNECTION_OK)
-			snprintf(why, sizeof why, "%s", PQerrorMessage(pg));
-		else if (p->on_connect && p->on_connect(pg, &tag, p->arg))
-			snprintf(why, sizeof why, "setting up the connection failed");
-
-		pthread_mutex_lock(&p->mu);
-		if (why[0]) {
-			size_t n = strlen(why);
-			while (n && (why[n - 1] == '\n' || why[n - 1] == ' '))
-				why[--n] = '\0';
-			PQfinish(pg);
-			c->state = SLOT_BROKEN;
-			c->pg = NULL;
-			p->next_attempt_ms = pool_now_ms() + p->backoff_ms;
-			p->backoff_ms = p->backoff_ms * 2 > POOL_BACKOFF_MAX_MS
-			                ? POOL_BACKOFF_MAX_MS : p->backoff_ms * 2;
-			if (!p->was_down) {
-				p->was_down = true;
-				log_msg(LL_ERROR, NULL, "database (%s) unreachable: %s", p->name, why);
-			}
-			pthread_cond_broadcast(&p->cv);
-			pthread_mutex_unlock(&p->mu);
+		if (!pool_reconnect(p, c, SLOT_IDLE))
 			break;  /* the rest would fail the same way; try again later */
-		}
-		c->pg = pg;
-		c->tag = tag;
-		c->suspect = false;
-		c->state = SLOT_IDLE;
-		p->backoff_ms = POOL_BACKOFF_MIN_MS;
-		if (p->was_down || !p->ever_up) {
-			log_msg(LL_INFO, NULL, "database (%s) connected", p->name);
-			p->was_down = false;
-			p->ever_up = true;
-		}
 		usable++;
-		pthread_cond_signal(&p->cv);
-		pthread_mutex_unlock(&p->mu);
 	}
 	return usable;
 }
