@@ -43,6 +43,12 @@ void call_route(const struct call_pools *pools, const struct call_in *in,
 void call_ready(const struct call_pools *pools, const char *want_version,
                 const char *request_id, struct resp *out);
 
+/* GET /openapi.json and /docs: the text of `SELECT <sql>` (a function of
+ * the extension that renders it) with an ETag, 304 on If-None-Match. */
+void call_document(const struct call_pools *pools, const char *sql,
+                   const char *content_type, const char *if_none_match,
+                   const char *request_id, struct resp *out);
+
 /* Pure helpers (unit-tested). */
 /* Location from a template like /users/{id} or /x/{user.id}; NULL if a
  * member is missing. `body` is the JSON text of the response. */

@@ -55,6 +55,8 @@
 #define HTTP_PER_IP_LIMIT 256
 #define HTTP_MAX_URI 8192
 #define HTTP_ROUTE_RETRY_MS 1000
+#define HTTP_DOCS_CSP \
+	"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 struct http_server {
 	const struct config *cfg;
@@ -67,6 +69,23 @@ struct http_server {
 	unsigned read_timeout_s;
 	pthread_mutex_t route_mu;   /* one route load at a time */
 	long long route_last_try_ms;
+	pthread_mutex_t track_mu;   /* guards the list of open connections */
+	struct track *tracks;
+};
+
+/*
+ * Every open connection, with the time by which the request in progress must
+ * have arrived whole. MHD's own timeout only measures inactivity, so a client
+ * that trickles a byte at a time would otherwise hold its connection forever;
+ * http_sweep() (called from the main loop) shuts such sockets down. MHD calls
+ * the CLOSED notification before it closes the fd, and the entry is removed
+ * there under track_mu, so a shut-down fd is never one that was reused.
+ */
+struct track {
+	struct track *prev, *next;
+	int fd;
+	atomic_llong deadline_ms;   /* 0: none (answering, or waiting on the DB) */
+	bool cut;
 };
 
 enum body_mode { BODY_NONE, BODY_JSON, BODY_DISCARD };
@@ -101,6 +120,7 @@ struct req {
 	char user_id[72];
 	bool token_sent;
 	const char *cors_origin;
+	bool public_doc;        /* /openapi.json, /docs: cacheable */
 	struct limit_result limit;
 };
 
@@ -163,6 +183,63 @@ http_req_free(struct req *r)
 	free(r);
 }
 
+static struct track *
+http_track(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void
+http_track_deadline(struct MHD_Connection *c, long long deadline_ms)
+{
+	struct track *t = http_track(c);
+
+	if (t)
+		atomic_store(&t->deadline_ms, deadline_ms);
+}
+
+static void
+http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                       enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct track *t = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		t = calloc(1, sizeof *t);
+		if (!t || !ci) {
+			free(t);
+			return;
+		}
+		t->fd = ci->connect_fd;
+		/* the first request must arrive whole within the read timeout */
+		atomic_init(&t->deadline_ms, http_now_ms() + s->cfg->read_timeout_ms);
+		pthread_mutex_lock(&s->track_mu);
+		t->next = s->tracks;
+		if (s->tracks)
+			s->tracks->prev = t;
+		s->tracks = t;
+		pthread_mutex_unlock(&s->track_mu);
+		*socket_context = t;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && t) {
+		pthread_mutex_lock(&s->track_mu);
+		if (t->prev)
+			t->prev->next = t->next;
+		else
+			s->tracks = t->next;
+		if (t->next)
+			t->next->prev = t->prev;
+		pthread_mutex_unlock(&s->track_mu);
+		free(t);
+		*socket_context = NULL;
+	}
+}
+
 static void *
 http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -170,6 +247,7 @@ http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 
 	/* the request has begun: it must arrive whole within the read timeout */
 	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, s->read_timeout_s);
+	http_track_deadline(c, http_now_ms() + s->cfg->read_timeout_ms);
 	return http_req_new(s, uri);
 }
 
@@ -300,9 +378,13 @@ http_send(struct req *r, struct MHD_Connection *c, struct resp *rp)
 	ctx.hsts = r->srv->cfg->hsts;
 	ctx.close = atomic_load(&r->srv->draining);
 	/* per-user answers and errors must not be stored by caches on the way */
-	ctx.no_store = !(r->m.route && r->m.route->cacheable);
+	ctx.no_store = !(r->m.route && r->m.route->cacheable) && !r->public_doc;
+	/* the docs page is HTML with its own inline style: relaxed there only */
+	if (r->route_tpl && strcmp(r->route_tpl, "/docs") == 0 && rp->status < 300)
+		ctx.csp = HTTP_DOCS_CSP;
 	r->status = rp->status;
 	r->responded = true;
+	http_track_deadline(c, 0);
 	rc = resp_queue(c, rp, &ctx);
 	/* the answer is on its way: back to the keep-alive idle timeout */
 	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
@@ -425,6 +507,22 @@ http_builtin(struct req *r, struct MHD_Connection *c, bool *handled)
 			goto bad_method;
 		resp_init(&rp, 200);
 		call_ready(&r->srv->pools, r->srv->extversion, r->id, &rp);
+		return http_send(r, c, &rp);
+	}
+	if (strcmp(r->path, "/openapi.json") == 0 || strcmp(r->path, "/docs") == 0) {
+		struct resp rp;
+		bool html = strcmp(r->path, "/docs") == 0;
+
+		*handled = true;
+		r->route_tpl = html ? "/docs" : "/openapi.json";
+		r->public_doc = true;
+		if (!get)
+			goto bad_method;
+		resp_init(&rp, 200);
+		call_document(&r->srv->pools,
+		              html ? "SELECT jobboard.docs_html()" : "SELECT jobboard.openapi()",
+		              html ? "text/html; charset=utf-8" : JSON_CONTENT_TYPE,
+		              http_header(c, "If-None-Match"), r->id, &rp);
 		return http_send(r, c, &rp);
 	}
 	if (strcmp(r->path, "/metrics") == 0) {
@@ -585,6 +683,7 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	size_t args_len;
 	enum MHD_Result rc;
 
+	http_track_deadline(c, 0);  /* the request is in: no read deadline now */
 	if (r->too_big) {
 		char d[96];
 		snprintf(d, sizeof d, "the body is larger than %zu bytes", r->body_limit);
@@ -781,7 +880,8 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct req *r = *con_cls;
 	struct log_access la;
 
-	(void) c;
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		http_track_deadline(c, http_now_ms() + s->cfg->idle_timeout_ms);
 	if (!r)
 		return;
 	*con_cls = NULL;
@@ -841,6 +941,7 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->draining, false);
 	pthread_mutex_init(&s->route_mu, NULL);
+	pthread_mutex_init(&s->track_mu, NULL);
 	s->route_last_try_ms = -HTTP_ROUTE_RETRY_MS;
 
 	s->d = MHD_start_daemon(
@@ -855,12 +956,14 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 		MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_log, s,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, http_notify_connection, s,
 		MHD_OPTION_UNESCAPE_CALLBACK, http_unescape_none, s,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int) 1,
 		MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "could not start the HTTP daemon");
 		pthread_mutex_destroy(&s->route_mu);
+		pthread_mutex_destroy(&s->track_mu);
 		free(s);
 		return NULL;
 	}
@@ -872,6 +975,27 @@ http_quiesce(struct http_server *s)
 {
 	atomic_store(&s->draining, true);
 	return (int) MHD_quiesce_daemon(s->d);
+}
+
+int
+http_sweep(struct http_server *s)
+{
+	long long now = http_now_ms();
+	int n = 0;
+
+	pthread_mutex_lock(&s->track_mu);
+	for (struct track *t = s->tracks; t; t = t->next) {
+		long long dl = atomic_load(&t->deadline_ms);
+		if (!t->cut && dl && now > dl) {
+			shutdown(t->fd, SHUT_RDWR);     /* MHD sees EOF and closes it */
+			t->cut = true;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&s->track_mu);
+	if (n)
+		log_msg(LL_INFO, NULL, "closed %d connection(s) that were too slow", n);
+	return n;
 }
 
 int
@@ -887,5 +1011,6 @@ http_stop(struct http_server *s)
 		return;
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->route_mu);
+	pthread_mutex_destroy(&s->track_mu);
 	free(s);
 }

@@ -25,6 +25,9 @@ struct http_server *http_start(const struct config *cfg,
 /* Stop accepting new connections; in-flight requests go on. Returns the
  * listening socket (now the caller's to close) or -1. */
 int http_quiesce(struct http_server *s);
+/* Shut down connections whose request did not arrive within the read
+ * timeout (or that sat idle past the idle timeout). Returns how many. */
+int http_sweep(struct http_server *s);
 /* Requests whose headers have arrived and that are not finished. */
 int http_in_flight(struct http_server *s);
 /* Close everything (cuts what is still running) and free. */

@@ -234,6 +234,7 @@ main(int argc, char **argv)
 
 	while (!main_stop) {
 		nanosleep(&tick, NULL);
+		http_sweep(srv);
 		pool_maintain(pools.primary);
 		if (pools.replica)
 			pool_maintain(pools.replica);

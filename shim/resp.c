@@ -17,10 +17,10 @@ static const struct {
 	{"X-Content-Type-Options", "nosniff"},
 	{"Referrer-Policy", "no-referrer"},
 	{"X-Frame-Options", "DENY"},
-	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
 	{"Cross-Origin-Resource-Policy", "same-origin"},
 };
 
+#define RESP_CSP "default-src 'none'; frame-ancestors 'none'"
 #define RESP_HSTS "max-age=31536000; includeSubDomains"
 
 void
@@ -95,6 +95,7 @@ resp_queue(struct MHD_Connection *conn, struct resp *r, const struct resp_ctx *c
 		r->body = NULL;         /* MHD owns it now */
 	for (size_t i = 0; i < sizeof resp_security / sizeof resp_security[0]; i++)
 		MHD_add_response_header(m, resp_security[i].name, resp_security[i].value);
+	MHD_add_response_header(m, "Content-Security-Policy", ctx->csp ? ctx->csp : RESP_CSP);
 	if (ctx->request_id)
 		MHD_add_response_header(m, "X-Request-Id", ctx->request_id);
 	if (ctx->hsts)

@@ -38,6 +38,7 @@ struct resp_ctx {
 	bool hsts;
 	bool close;                 /* draining: ask the client to go */
 	bool no_store;              /* Cache-Control: no-store */
+	const char *csp;            /* NULL: the strict default policy */
 };
 
 void resp_init(struct resp *r, int status);
