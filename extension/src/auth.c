@@ -14,6 +14,7 @@
 #include "catalog/pg_type.h"
 #include "crypto.h"
 #include "password.h"
+#include "resource.h"
 #include "utils/builtins.h"
 
 #define NAME_MAX_LENGTH 200
@@ -40,6 +41,12 @@ static JbStatement user_insert = {
 	4, {TEXTOID, TEXTOID, TEXTOID, TEXTOID}
 };
 
+/*
+ * Register honours Idempotency-Key without keeping secrets: what is stored is
+ * the new user's id, and a replay answers a fresh token pair for that user
+ * (the account is not created twice; knowing the body means knowing the
+ * password, so this gives nothing a login would not).
+ */
 ENTRY_POINT(register)
 {
 	text	   *token = ENTRY_TOKEN();
@@ -50,8 +57,20 @@ ENTRY_POINT(register)
 	int			role = 0;
 	Datum		values[4];
 	int64		user_id;
+	Idempotency idem;
+	Jsonb	   *replay;
+	Jsonb	   *pair;
 
 	(void) SessionCaller(token, false);
+	if ((replay = IdempotencyBegin(&idem, args, "register", NULL)) != NULL)
+	{
+		JsonbValue *id = getKeyJsonValueFromContainer(&replay->root, "user_id", 7, NULL);
+
+		if (id == NULL || id->type != jbvNumeric)
+			elog(ERROR, "stored idempotent registration has no user id");
+		PG_RETURN_JSONB_P(SessionStart(DatumGetInt64(DirectFunctionCall1(numeric_int8,
+																		 NumericGetDatum(id->val.numeric)))));
+	}
 	ArgsEmail(args, "email", ARG_REQUIRED, &email);
 	PasswordRead(args, "password", email, &password);
 	ArgsText(args, "name", ARG_REQUIRED | ARG_TRIM, 1, NAME_MAX_LENGTH, &name);
@@ -70,7 +89,10 @@ ENTRY_POINT(register)
 	DbRun(&user_insert, values, NULL);
 	user_id = DbInt64(0, 0);
 	DbLeave();
-	PG_RETURN_JSONB_P(SessionStart(user_id));
+	IdempotencyFinish(&idem, DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																CStringGetDatum(psprintf("{\"user_id\": " INT64_FORMAT "}", user_id)))));
+	pair = SessionStart(user_id);
+	PG_RETURN_JSONB_P(pair);
 }
 
 static JbStatement login_lookup = {
@@ -233,6 +255,7 @@ ENTRY_POINT(me_update)
 	ArgsEnd(args);
 	values[0] = Int64GetDatum(caller->user_id);
 	DbEnter();
+	ResourceCheckIfMatch(args, DbRunJsonb(&me_get, values, NULL));
 	return DbLeaveJsonb(DbRunJsonb(&me_rename, values, nulls));
 }
 

@@ -10,6 +10,7 @@
 
 #include "catalog/pg_type.h"
 #include "crypto.h"
+#include "resource.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -132,8 +133,13 @@ ENTRY_POINT(role_create)
 	char	   *name = NULL;
 	Datum		values[2];
 	bool		ok;
+	Idempotency idem;
+	Jsonb	   *replay;
+	Jsonb	   *role;
 
 	SessionRequire(caller, PERM_ROLES_MANAGE);
+	if ((replay = IdempotencyBegin(&idem, args, "role_create", caller)) != NULL)
+		PG_RETURN_JSONB_P(replay);
 	if (ArgsText(args, "name", ARG_REQUIRED, 1, 32, &name) == ARG_PRESENT &&
 		!IsRoleName(name))
 		ArgsError(args, "name", "must match ^[a-z][a-z0-9_]{1,31}$");
@@ -146,16 +152,25 @@ ENTRY_POINT(role_create)
 		ereport(ERROR,
 				(errcode(ERRCODE_JB_DUPLICATE),
 				 errmsg("a role with this name already exists")));
-	return DbLeaveJsonb(DbRunJsonb(&role_insert, values, NULL));
+	role = DatumGetJsonbP(DbLeaveJsonb(DbRunJsonb(&role_insert, values, NULL)));
+	IdempotencyFinish(&idem, role);
+	PG_RETURN_JSONB_P(role);
 }
 
-static JbStatement role_set_permissions = {
-	"WITH d AS (DELETE FROM jobboard.role_permissions WHERE role = $1), "
-	"     p AS (INSERT INTO jobboard.role_permissions (role, permission) "
-	"           SELECT DISTINCT $1, unnest($2::text[])) "
-	"SELECT jsonb_build_object('name', $1::text, 'builtin', false, 'permissions', "
-	"       coalesce((SELECT jsonb_agg(DISTINCT x ORDER BY x) FROM unnest($2::text[]) x), '[]'))",
+static JbStatement role_clear_permissions = {
+	"DELETE FROM jobboard.role_permissions WHERE role = $1",
+	1, {TEXTOID}
+};
+
+static JbStatement role_add_permissions = {
+	"INSERT INTO jobboard.role_permissions (role, permission) "
+	"SELECT DISTINCT $1, unnest($2::text[])",
 	2, {TEXTOID, TEXTARRAYOID}
+};
+
+static JbStatement role_get = {
+	"SELECT " ROLE_JSON " FROM jobboard.roles r WHERE r.name = $1",
+	1, {TEXTOID}
 };
 
 /* Lock the named role and say whether it is built in; 404 if unknown. */
@@ -183,9 +198,12 @@ ENTRY_POINT(role_update)
 	builtin = LockRole(values[0]);
 	values[1] = ReadPermissions(args, &ok);
 	ArgsEnd(args);
+	ResourceCheckIfMatch(args, DbRunJsonb(&role_get, values, NULL));
 	if (builtin)
 		JbConflict("built-in roles cannot be changed");
-	return DbLeaveJsonb(DbRunJsonb(&role_set_permissions, values, NULL));
+	DbRun(&role_clear_permissions, values, NULL);
+	DbRun(&role_add_permissions, values, NULL);
+	return DbLeaveJsonb(DbRunJsonb(&role_get, values, NULL));
 }
 
 static JbStatement role_in_use = {
@@ -203,12 +221,15 @@ ENTRY_POINT(role_delete)
 	JbCaller   *caller = SessionCaller(ENTRY_TOKEN(), true);
 	JbArgs	   *args = ENTRY_ARGS();
 	Datum		values[1];
+	bool		builtin;
 
 	SessionRequire(caller, PERM_ROLES_MANAGE);
 	values[0] = CStringGetTextDatum(ArgsPathText(args, "name"));
-	ArgsEnd(args);
 	DbEnter();
-	if (LockRole(values[0]))
+	builtin = LockRole(values[0]);
+	ArgsEnd(args);
+	ResourceCheckIfMatch(args, DbRunJsonb(&role_get, values, NULL));
+	if (builtin)
 		JbConflict("built-in roles cannot be deleted");
 	if (DbRun(&role_in_use, values, NULL) > 0)
 		JbConflict("the role is still assigned to users");

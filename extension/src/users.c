@@ -10,6 +10,7 @@
 
 #include "catalog/pg_type.h"
 #include "lists.h"
+#include "resource.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -201,8 +202,7 @@ ReadRoles(JbArgs *args, const JbCaller *caller, Datum *out)
 }
 
 static JbStatement user_roles_replace = {
-	"WITH del AS (DELETE FROM jobboard.user_roles WHERE user_id = $1) "
-	"SELECT count(*) FROM del",
+	"DELETE FROM jobboard.user_roles WHERE user_id = $1",
 	1, {INT8OID}
 };
 
@@ -235,29 +235,34 @@ ENTRY_POINT(user_update)
 	Datum		values[3];
 	char		nulls[3] = {' ', 'n', 'n'};
 	Datum		roles[2];
+	bool		roles_given;
 	bool		was_admin;
+	Jsonb	   *current;
 
 	SessionRequire(caller, PERM_USERS_MANAGE);
 	values[0] = roles[0] = Int64GetDatum(id);
 	DbEnter();
 	was_admin = LockUser(values[0]);
+	current = DbRunJsonb(&user_by_id, values, NULL);
 	if (ArgsText(args, "name", ARG_TRIM, 1, NAME_MAX_LENGTH, &name) == ARG_PRESENT)
 	{
 		values[1] = CStringGetTextDatum(name);
 		nulls[1] = ' ';
 	}
-	if (ReadRoles(args, caller, &roles[1]) == ARG_PRESENT)
-	{
-		DbRun(&user_roles_replace, roles, NULL);
-		DbRun(&user_roles_add, roles, NULL);
-	}
+	roles_given = ReadRoles(args, caller, &roles[1]) == ARG_PRESENT;
 	if (ArgsBool(args, "disabled", 0, &disabled) == ARG_PRESENT)
 	{
 		values[2] = BoolGetDatum(disabled);
 		nulls[2] = ' ';
 	}
 	ArgsEnd(args);
+	ResourceCheckIfMatch(args, current);
 
+	if (roles_given)
+	{
+		DbRun(&user_roles_replace, roles, NULL);
+		DbRun(&user_roles_add, roles, NULL);
+	}
 	DbRun(&user_change, values, nulls);
 	if (was_admin)
 		RequireAnAdminLeft();
@@ -280,10 +285,11 @@ ENTRY_POINT(user_delete)
 	bool		was_admin;
 
 	SessionRequire(caller, PERM_USERS_MANAGE);
-	ArgsEnd(args);
 	values[0] = Int64GetDatum(id);
 	DbEnter();
 	was_admin = LockUser(values[0]);
+	ArgsEnd(args);
+	ResourceCheckIfMatch(args, DbRunJsonb(&user_by_id, values, NULL));
 	DbRun(&user_remove, values, NULL);
 	if (was_admin)
 		RequireAnAdminLeft();
