@@ -67,10 +67,16 @@ ENTRY_POINT(notes_list)
 	PG_RETURN_JSONB_P(ListRun(&query));
 }
 
+static const ListSort application_note_sorts[] = {
+	{"created_at", "n.created_at", "timestamptz"},
+	{"updated_at", "n.updated_at", "timestamptz"},
+	{NULL}
+};
+
 /* The company's notes on an application read in the order they were written. */
 static const ListSpec application_notes_spec = {
 	.route = "application_notes",
-	.sorts = note_sorts,
+	.sorts = application_note_sorts,
 	.default_sort = "created_at",
 	.id_expr = "n.id",
 	.item_expr = "jobboard.note_json(n)",
