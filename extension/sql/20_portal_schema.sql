@@ -133,7 +133,9 @@ CREATE TABLE jobboard.notes (
 CREATE INDEX notes_owner_updated_idx ON jobboard.notes (owner_id, updated_at, id);
 CREATE INDEX notes_owner_created_idx ON jobboard.notes (owner_id, created_at, id);
 CREATE INDEX notes_owner_title_idx ON jobboard.notes (owner_id, title, id);
-CREATE INDEX notes_application_idx ON jobboard.notes (application_id, id) WHERE application_id IS NOT NULL;
+-- GET /applications/{id}/notes sorts by created_at or updated_at.
+CREATE INDEX notes_application_created_idx ON jobboard.notes (application_id, created_at, id) WHERE application_id IS NOT NULL;
+CREATE INDEX notes_application_updated_idx ON jobboard.notes (application_id, updated_at, id) WHERE application_id IS NOT NULL;
 CREATE INDEX notes_search_idx ON jobboard.notes USING gin (search);
 CREATE INDEX notes_tags_idx ON jobboard.notes USING gin (tags);
 
