@@ -395,50 +395,54 @@ call_document(const struct call_pools *pools, const char *sql,
               const char *content_type, const char *if_none_match,
               const char *rid, struct resp *out)
 {
-	struct pool *used;
-	struct pool_conn *c;
-	PGresult *res;
-	PGconn *pg;
-	enum pool_rc rc = call_checkout(pools, true, &used, &c);
 	char tag[ETAG_LEN + 1];
 
-	if (rc != POOL_OK) {
-		call_unavailable(out, rc == POOL_DOWN ? "the database is unavailable"
-		                 : "no database connection became free in time", rid);
-		return;
-	}
-	pg = pool_pg(c);
-	res = PQexec(pg, sql);
-	if (pool_conn_failed(pg, res)) {
-		PQclear(res);
-		pool_release(used, c, true);
-		call_unavailable(out, "the database is unavailable", rid);
-		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
-	    PQgetisnull(res, 0, 0)) {
-		log_msg(LL_ERROR, rid, "%s: %s", sql,
-		        PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-		        ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "no result");
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct pool *used;
+		struct pool_conn *c;
+		PGresult *res;
+		PGconn *pg;
+		enum pool_rc rc = call_checkout(pools, true, &used, &c);
+
+		if (rc != POOL_OK) {
+			call_unavailable(out, rc == POOL_DOWN ? "the database is unavailable"
+			                 : "no database connection became free in time", rid);
+			return;
+		}
+		pg = pool_pg(c);
+		res = PQexec(pg, sql);
+		if (pool_conn_failed(pg, res)) {
+			PQclear(res);
+			pool_release(used, c, true);
+			continue;       /* a read: safe to try once more */
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+		    PQgetisnull(res, 0, 0)) {
+			log_msg(LL_ERROR, rid, "%s: %s", sql,
+			        PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			        ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "no result");
+			PQclear(res);
+			pool_release(used, c, false);
+			resp_problem(out, 500, "internal", NULL, NULL, rid);
+			return;
+		}
+		etag_compute(PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0), tag);
+		resp_header(out, "ETag", tag);
+		if (etag_none_match(if_none_match, tag))
+			out->status = 304;
+		else {
+			size_t len = (size_t) PQgetlength(res, 0, 0);
+			char *body = malloc(len + 1);
+			if (body) {
+				memcpy(body, PQgetvalue(res, 0, 0), len + 1);
+				out->status = 200;
+				resp_body(out, content_type, body, len);
+			} else
+				resp_problem(out, 500, "internal", NULL, NULL, rid);
+		}
 		PQclear(res);
 		pool_release(used, c, false);
-		resp_problem(out, 500, "internal", NULL, NULL, rid);
 		return;
 	}
-	etag_compute(PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0), tag);
-	resp_header(out, "ETag", tag);
-	if (etag_none_match(if_none_match, tag))
-		out->status = 304;
-	else {
-		size_t len = (size_t) PQgetlength(res, 0, 0);
-		char *body = malloc(len + 1);
-		if (body) {
-			memcpy(body, PQgetvalue(res, 0, 0), len + 1);
-			out->status = 200;
-			resp_body(out, content_type, body, len);
-		} else
-			resp_problem(out, 500, "internal", NULL, NULL, rid);
-	}
-	PQclear(res);
-	pool_release(used, c, false);
+	call_unavailable(out, "the database is unavailable", rid);
 }

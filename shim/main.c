@@ -28,6 +28,7 @@
 #include "http.h"
 #include "limit.h"
 #include "log.h"
+#include "notify.h"
 #include "pool.h"
 #include "route.h"
 #include "version.h"
@@ -163,6 +164,7 @@ main(int argc, char **argv)
 	int fd, cores = main_cores(), cut;
 	struct timespec tick = {0, MAIN_TICK_MS * 1000000L};
 	struct buf extra;
+	struct notify *listener;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -231,10 +233,12 @@ main(int argc, char **argv)
 		log_msg(LL_INFO, NULL, "listening on http://%s (threads %d, pool %d)", shown,
 		        cfg.threads, cfg.pool_size);
 	buf_free(&extra);
+	listener = notify_create(cfg.database_url);
 
 	while (!main_stop) {
 		nanosleep(&tick, NULL);
 		http_sweep(srv);
+		notify_poll(listener);
 		pool_maintain(pools.primary);
 		if (pools.replica)
 			pool_maintain(pools.replica);
@@ -257,6 +261,7 @@ main(int argc, char **argv)
 		log_msg(LL_WARN, NULL, "stopped; %d request(s) were cut", cut);
 	else
 		log_msg(LL_INFO, NULL, "stopped");
+	notify_destroy(listener);
 	pool_destroy(pools.primary);
 	pool_destroy(pools.replica);
 	route_uninstall();

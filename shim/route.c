@@ -493,6 +493,17 @@ route_install(struct route_table *t)
 	route_put(old);
 }
 
+unsigned
+route_current_gen(void)
+{
+	unsigned g;
+
+	pthread_mutex_lock(&route_lock);
+	g = route_cur ? route_cur->gen : 0;
+	pthread_mutex_unlock(&route_lock);
+	return g;
+}
+
 void
 route_uninstall(void)
 {

@@ -90,6 +90,8 @@ struct route_table *route_current(void);
 void route_put(struct route_table *t);
 /* Replace the current table (takes ownership); assigns the generation. */
 void route_install(struct route_table *t);
+/* Generation of the current table, 0 when none is loaded. */
+unsigned route_current_gen(void);
 /* Drop the installed table (at exit). */
 void route_uninstall(void);
 /* Load the table from the database through conn and install it. */
