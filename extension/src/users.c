@@ -4,7 +4,8 @@
  * Rules: at least one active admin must remain (changes that would leave
  * none are 409; they serialise on an advisory lock); disabling a user revokes
  * every session; a caller cannot hand out a role whose permissions it does
- * not hold itself (403), so users:manage alone never escalates to admin.
+ * not hold itself (403) unless it may manage roles (roles:manage), so
+ * users:manage alone never escalates to admin.
  */
 #include "entry.h"
 
@@ -194,7 +195,7 @@ ReadRoles(JbArgs *args, const JbCaller *caller, Datum *out)
 	}
 	if (!ok)
 		return ARG_INVALID;
-	if ((wanted & ~caller->permissions) != 0)
+	if (!SessionHas(caller, PERM_ROLES_MANAGE) && (wanted & ~caller->permissions) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_JB_FORBIDDEN),
 				 errmsg("you cannot grant permissions you do not hold")));
