@@ -271,8 +271,19 @@ is($r->{status}, 200, 'the admin makes the user an employer only');
 is_deeply($r->{json}{roles}, ['employer'], 'roles is ["employer"]');
 problem_ok(list('', $C->{access}), 403, 'forbidden', 'the admin role is gone on the next request');
 is_deeply(req('GET', '/me', token => $C->{access})->{json}{roles}, ['employer'], 'GET /me shows ["employer"]');
+# users:manage sets any roles (§3.2). The admin role lacks
+# applications:create (§2), yet the admin must be able to make a user a
+# candidate: otherwise no one could ever give that role.
 is(req('PATCH', "/users/$C->{id}", token => $A->{access}, json => { roles => ['candidate'] })->{status}, 200,
 	'back to candidate');
+{
+	my $emp = register_user(role => 'employer');
+	$r = req('PATCH', "/users/$emp->{id}", token => $A->{access}, json => { roles => ['candidate'] });
+	is($r->{status}, 200, 'the admin turns an employer into a candidate');
+	is_deeply(req('GET', '/me', token => $emp->{access})->{json}{roles}, ['candidate'], 'the user is a candidate now');
+	$r = req('PATCH', "/users/$emp->{id}", token => $A->{access}, json => { roles => [ 'employer', 'candidate' ] });
+	is($r->{status}, 200, 'the admin gives a user both employer and candidate');
+}
 
 # A grant through SQL (the first-admin path) bites on the next request too.
 {
