@@ -595,6 +595,10 @@ http_begin(struct req *r, struct MHD_Connection *c)
 	if (handled)
 		return rc;
 
+	limit_check(r->ip, &r->limit);
+	if (r->limit.limited)
+		return http_problem(r, c, 429, "too many requests; slow down");
+
 	r->table = http_routes(s, r->id);
 	if (!r->table)
 		return http_problem(r, c, 503, "the service is starting; routes are not loaded yet");
@@ -620,12 +624,10 @@ http_begin(struct req *r, struct MHD_Connection *c)
 	rt = r->m.route;
 	r->route_tpl = rt->path;
 
-	limit_check(r->ip, rt->is_auth, &r->limit);
-	if (r->limit.limited) {
-		struct resp rp;
-		resp_init(&rp, 429);
-		resp_problem(&rp, 429, NULL, "too many requests; slow down", NULL, r->id);
-		return http_send(r, c, &rp);
+	if (rt->is_auth) {
+		limit_check_auth(r->ip, &r->limit);
+		if (r->limit.limited)
+			return http_problem(r, c, 429, "too many requests to /auth; slow down");
 	}
 
 	r->body_limit = rt->body == ROUTE_BODY_MULTIPART ? s->cfg->max_upload

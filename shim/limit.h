@@ -1,11 +1,16 @@
 /*
- * limit.h — per-client-IP rate limits (API.md §1.5). SEAM: not enforced yet.
+ * limit.h — per-client-IP rate limits (API.md §1.5).
  *
- * Will own the token buckets (JOBBOARD_RATE_LIMIT per second with a burst of
- * twice that; JOBBOARD_AUTH_RATE_LIMIT per minute on /auth/ routes) and the
- * RateLimit-* headers. The request path already calls limit_check() after
- * route matching and before the body is read, and limit_headers() on every
- * response, so only this module has to change.
+ * Owns the token buckets: every client IP gets JOBBOARD_RATE_LIMIT requests
+ * per second with a burst of twice that; on /auth/ routes it also gets
+ * JOBBOARD_AUTH_RATE_LIMIT requests per minute (a bucket of that size that
+ * refills over a minute). 0 turns a limit off. Every answer under a limit
+ * carries RateLimit-Limit (the bucket size), RateLimit-Remaining (whole
+ * tokens left) and RateLimit-Reset (seconds until the bucket is full again);
+ * a refused request gets 429 with Retry-After (seconds until one token).
+ * Buckets live in a striped hash table, bounded in size; idle, full buckets
+ * are dropped by limit_sweep(). Built-in routes (/health, /ready, ...) are
+ * not limited.
  */
 #ifndef SHIM_LIMIT_H
 #define SHIM_LIMIT_H
@@ -25,7 +30,13 @@ struct limit_result {
 };
 
 void limit_init(const struct config *cfg);
-void limit_check(const char *ip, bool auth_route, struct limit_result *out);
+/* The per-second limit of every request; fills out. */
+void limit_check(const char *ip, struct limit_result *out);
+/* The per-minute limit of /auth/ routes; replaces out when it applies. */
+void limit_check_auth(const char *ip, struct limit_result *out);
 void limit_headers(struct resp *r, const struct limit_result *lr);
+/* Forget buckets that are full again (idle clients). */
+void limit_sweep(void);
+unsigned long limit_rejections(void);
 
 #endif

@@ -165,6 +165,7 @@ main(int argc, char **argv)
 	struct timespec tick = {0, MAIN_TICK_MS * 1000000L};
 	struct buf extra;
 	struct notify *listener;
+	unsigned long ticks = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -236,6 +237,8 @@ main(int argc, char **argv)
 	listener = notify_create(cfg.database_url);
 
 	while (!main_stop) {
+		if (++ticks % (5000 / MAIN_TICK_MS) == 0)
+			limit_sweep();
 		nanosleep(&tick, NULL);
 		http_sweep(srv);
 		notify_poll(listener);
@@ -265,6 +268,7 @@ main(int argc, char **argv)
 	pool_destroy(pools.primary);
 	pool_destroy(pools.replica);
 	route_uninstall();
+	limit_sweep();
 	config_free(&cfg);
 	return cut ? 1 : 0;
 }
