@@ -527,17 +527,16 @@ http_builtin(struct req *r, struct MHD_Connection *c, bool *handled)
 	}
 	if (strcmp(r->path, "/metrics") == 0) {
 		size_t len = 0;
-		char *text = metrics_render(&len);
+		char *text;
 		struct resp rp;
 
-		if (!text)
-			return MHD_YES;         /* not served yet: fall through (404) */
 		*handled = true;
 		r->route_tpl = "/metrics";
-		if (!get) {
-			free(text);
+		if (!get)
 			goto bad_method;
-		}
+		text = metrics_render(&len);
+		if (!text)
+			return http_problem(r, c, 500, NULL);
 		resp_init(&rp, 200);
 		resp_body(&rp, "text/plain; version=0.0.4; charset=utf-8", text, len);
 		return http_send(r, c, &rp);

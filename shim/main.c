@@ -28,6 +28,7 @@
 #include "http.h"
 #include "limit.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "pool.h"
 #include "route.h"
@@ -208,6 +209,7 @@ main(int argc, char **argv)
 		log_msg(LL_ERROR, NULL, "out of memory");
 		return 1;
 	}
+	metrics_set_pools(pools.primary, pools.replica);
 	/* first connections; a database that is down now is not fatal */
 	pool_maintain(pools.primary);
 	if (pools.replica)

@@ -1,19 +1,23 @@
 /*
- * metrics.h — Prometheus metrics (API.md §3.9 GET /metrics). SEAM.
+ * metrics.h — Prometheus metrics (API.md §3.9 GET /metrics).
  *
- * Will own counters by route, method and status, a latency histogram, pool
- * gauges and rate-limit rejections. The request path already reports every
- * finished request through metrics_observe(); metrics_render() returning
- * NULL means /metrics is not served yet (404).
+ * Owns the counters the server exposes: requests by route (template, or
+ * "unmatched"), method and status; a latency histogram by route and method;
+ * the pools' in-use/idle/waiting connections and pool timeouts; rate-limit
+ * rejections. Every finished request is reported through metrics_observe();
+ * metrics_render() writes the Prometheus text format.
  */
 #ifndef SHIM_METRICS_H
 #define SHIM_METRICS_H
 
 #include <stddef.h>
 
+#include "pool.h"
+
+void metrics_set_pools(struct pool *primary, struct pool *replica);
 void metrics_observe(const char *route, const char *method, int status,
                      double duration_ms);
-/* Prometheus text (malloc'd), or NULL when metrics are not available. */
+/* Prometheus text (malloc'd), or NULL when out of memory. */
 char *metrics_render(size_t *len);
 
 #endif
