@@ -580,7 +580,7 @@ ENTRY_POINT(job_update)
 		!(strcmp(reads, "closed") == 0 && strcmp(status, "open") == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_JB_CONFLICT),
-				 errmsg("a %s job cannot become %s", reads, status)));
+				 errmsg("the job is %s: it cannot become %s", reads, status)));
 	expires_later = f.expires_s == ARG_NULL || f.expires_s == ARG_PRESENT || !job.expires_set ||
 		job.expires_at > GetCurrentTransactionStartTimestamp();
 	if (strcmp(status, "open") == 0 && !expires_later)
