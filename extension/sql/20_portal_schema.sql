@@ -64,7 +64,8 @@ CREATE INDEX jobs_tags_idx ON jobboard.jobs USING gin (tags);
 CREATE INDEX jobs_expires_idx ON jobboard.jobs (expires_at) WHERE status = 'open' AND expires_at IS NOT NULL;
 
 -- Tags as a relation (for GET /tags and integrity); jobs.tags mirrors it for
--- search and output, kept in step by the entry points in one statement.
+-- search and output, kept in step by statement triggers on jobs in the same
+-- statement (jobboard.job_tags_sync, 21_company_job_helpers.sql).
 CREATE TABLE jobboard.tags (
 	id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	name  text NOT NULL UNIQUE CHECK (name ~ '^[a-z0-9][a-z0-9+#.-]{0,29}$')
