@@ -165,6 +165,110 @@ UPDATE jobboard.routes SET response = jobboard.api_ref('Role'),
 	request = jobboard.api_body('{"permissions": {"type": "array", "items": {"$ref": "#/components/schemas/Permission"}}}', '{permissions}')
  WHERE function = 'role_update';
 
+-- §3.3-§3.6: companies, jobs, tags, applications, notes.
+UPDATE jobboard.api_schemas SET schema = jsonb_set(schema, '{properties,company_id}', '{"type": "integer"}')
+ WHERE name = 'Member';
+
+UPDATE jobboard.routes SET response = jobboard.api_page('Company'),
+	query = jobboard.api_list_query('{name,created_at}', '{"q": {"type": "string", "description": "name contains"}}')
+ WHERE function = 'companies_list';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Company') WHERE function = 'company_get';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Company'),
+	request = jobboard.api_body('{"name": {"type": "string", "minLength": 1, "maxLength": 200},
+		"website": {"type": ["string", "null"], "format": "uri", "maxLength": 2000},
+		"description": {"type": ["string", "null"], "maxLength": 20000},
+		"location": {"type": ["string", "null"], "maxLength": 200}}', '{name}')
+ WHERE function = 'company_create';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Company'),
+	request = (SELECT request - 'required' || '{"required": []}' FROM jobboard.routes WHERE function = 'company_create')
+ WHERE function = 'company_update';
+UPDATE jobboard.routes SET response = jobboard.api_short_list('Member') WHERE function = 'company_members';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Member'),
+	request = jobboard.api_body('{"email": {"type": "string", "format": "email"}, "role": {"enum": ["owner", "recruiter"]}}', '{email,role}')
+ WHERE function = 'company_member_add';
+
+UPDATE jobboard.routes SET response = jobboard.api_page('Job'),
+	query = jobboard.api_list_query(CASE function WHEN 'jobs_list' THEN '{posted_at,salary_max,title,relevance}'::text[]
+	                                              ELSE '{posted_at,salary_max,title}'::text[] END,
+		'{"q": {"type": "string", "description": "web-search syntax over title, description and tags: rust -senior \"remote first\""},
+		  "location": {"type": "string", "description": "contains, case-insensitive"},
+		  "remote": {"type": "boolean"},
+		  "employment_type": {"enum": ["full_time", "part_time", "contract", "internship"]},
+		  "tag": {"explode": true, "schema": {"type": "string"}},
+		  "salary_min": {"type": "integer", "minimum": 0, "description": "jobs whose salary_max reaches it"},
+		  "posted_after": {"type": "string", "format": "date-time"}}'::jsonb
+		|| CASE function WHEN 'jobs_list' THEN '{"company_id": {"type": "integer", "minimum": 1}}'::jsonb
+		                 ELSE '{"status": {"enum": ["draft", "open", "closed"], "description": "members only see draft and closed"}}'::jsonb END)
+ WHERE function IN ('jobs_list', 'company_jobs');
+UPDATE jobboard.routes SET response = jobboard.api_ref('Job') WHERE function = 'job_get';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Job'),
+	request = jobboard.api_body('{"company_id": {"type": "integer", "minimum": 1},
+		"title": {"type": "string", "minLength": 3, "maxLength": 200},
+		"description": {"type": "string", "minLength": 1, "maxLength": 20000},
+		"location": {"type": ["string", "null"], "maxLength": 200}, "remote": {"type": "boolean"},
+		"employment_type": {"enum": ["full_time", "part_time", "contract", "internship"]},
+		"salary_min": {"type": ["integer", "null"], "minimum": 0}, "salary_max": {"type": ["integer", "null"], "minimum": 0},
+		"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "tags": {"$ref": "#/components/schemas/Tags"},
+		"status": {"enum": ["draft", "open"]}, "expires_at": {"type": ["string", "null"], "format": "date-time"}}',
+		'{company_id,title,description,employment_type}')
+ WHERE function = 'job_create';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Job'),
+	request = jobboard.api_body('{"title": {"type": "string", "minLength": 3, "maxLength": 200},
+		"description": {"type": "string", "minLength": 1, "maxLength": 20000},
+		"location": {"type": ["string", "null"], "maxLength": 200}, "remote": {"type": "boolean"},
+		"employment_type": {"enum": ["full_time", "part_time", "contract", "internship"]},
+		"salary_min": {"type": ["integer", "null"], "minimum": 0}, "salary_max": {"type": ["integer", "null"], "minimum": 0},
+		"currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "tags": {"$ref": "#/components/schemas/Tags"},
+		"status": {"enum": ["draft", "open", "closed"], "description": "draft→open, open→closed, closed→open"},
+		"expires_at": {"type": ["string", "null"], "format": "date-time"}}')
+ WHERE function = 'job_update';
+UPDATE jobboard.routes SET response = jobboard.api_page('Tag'), query = jobboard.api_list_query('{popularity,name}')
+ WHERE function = 'tags_list';
+
+UPDATE jobboard.routes SET response = jobboard.api_ref('Application'),
+	request = jobboard.api_body('{"cover_letter": {"type": ["string", "null"], "maxLength": 10000},
+		"resume_file_id": {"type": ["integer", "null"], "minimum": 1, "description": "a file of yours"}}')
+ WHERE function = 'application_create';
+UPDATE jobboard.routes SET response = jobboard.api_page('Application'),
+	query = jobboard.api_list_query('{created_at,updated_at}', '{"status": {"$ref": "#/components/schemas/ApplicationStatus"}}')
+ WHERE function IN ('job_applications', 'my_applications');
+UPDATE jobboard.routes SET response = jobboard.api_ref('Application') WHERE function = 'application_get';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Application'),
+	request = jobboard.api_body('{"status": {"$ref": "#/components/schemas/ApplicationStatus"}}', '{status}')
+ WHERE function = 'application_update';
+UPDATE jobboard.routes SET response = jobboard.api_page('Note'), query = jobboard.api_list_query('{created_at,updated_at}')
+ WHERE function = 'application_notes';
+UPDATE jobboard.routes SET response = jobboard.api_page('Note'),
+	query = jobboard.api_list_query('{updated_at,created_at,title}',
+		'{"q": {"type": "string", "description": "web-search syntax over title and body"},
+		  "tag": {"explode": true, "schema": {"type": "string"}},
+		  "pinned": {"type": "boolean"}, "archived": {"type": "boolean", "default": false}}')
+ WHERE function = 'notes_list';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Note') WHERE function = 'note_get';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Note'),
+	request = jobboard.api_body('{"title": {"type": "string", "minLength": 1, "maxLength": 200},
+		"body": {"type": ["string", "null"], "maxLength": 100000}, "tags": {"$ref": "#/components/schemas/Tags"},
+		"pinned": {"type": "boolean"}, "archived": {"type": "boolean"},
+		"application_id": {"type": ["integer", "null"], "minimum": 1, "description": "a note on an application of your company"}}', '{title}')
+ WHERE function = 'note_create';
+UPDATE jobboard.routes SET response = jobboard.api_ref('Note'),
+	request = (SELECT jsonb_set(request, '{required}', '[]') #- '{properties,application_id}'
+	             FROM jobboard.routes WHERE function = 'note_create')
+ WHERE function = 'note_update';
+
+-- Every route is described: a route without its schema does not install.
+DO $$
+DECLARE
+	missing text;
+BEGIN
+	SELECT string_agg(function, ', ') INTO missing FROM jobboard.routes
+	 WHERE (status <> 204 AND response IS NULL) OR (body = 'json' AND request IS NULL);
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'routes without an API description: %', missing;
+	END IF;
+END
+$$;
+
 CREATE FUNCTION jobboard.api_operation(r jobboard.routes) RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = jobboard, pg_catalog
