@@ -174,6 +174,26 @@ for my $sort ('created_at', 'name', '-email') {
 	is_deeply(\@seen, [ map { $_->{id} } @G ], 'a user inserted before the cursor during a walk shifts nothing');
 }
 
+# Ties are broken by id (§1.2): users with one name come in id order, and a
+# walk of one row per page through the tie sees each exactly once, in both
+# directions.
+{
+	my $T = 'ut' . unique_tag();
+	my @tie = map { register_user(name => "$T same", email => "$T.$_\@example.com") } 1 .. 4;
+	my @ids = sort { $a <=> $b } map { $_->{id} } @tie;
+	is_deeply(ids(list("q=$T&sort=name&limit=100")), \@ids, 'equal names are ordered by id');
+	for my $sort ('name', '-name', 'created_at', '-created_at') {
+		my (@seen, $cursor);
+		my $n = 0;
+		do {
+			my $x = list("q=$T&sort=$sort&limit=1" . (defined $cursor ? '&cursor=' . uri($cursor) : ''));
+			push @seen, @{ ids($x) };
+			$cursor = $x->{json}{next_cursor};
+		} while (defined $cursor && ++$n < 10);
+		is_deeply([ sort { $a <=> $b } @seen ], \@ids, "a walk with limit=1 through ties (sort=$sort) sees each user once");
+	}
+}
+
 # ------------------------------------------------------------ page=
 
 is_deeply(ids(list("q=$P&sort=created_at&limit=2&page=1")), [ @by_created[0, 1] ], 'page=1');
