@@ -94,6 +94,21 @@ is(me_status($u->{access}), 401, 'after reuse, the first access token of that se
 	is(refresh_body($s2->{refresh})->{status}, 200, 'session 2 still refreshes');
 }
 
+# An expired refresh token is refused (lifetime jobboard.refresh_token_ttl);
+# the session is aged through SQL rather than waiting 30 days.
+SKIP: {
+	skip 'JB_PSQL not set', 2 unless have_psql();
+	my $x = register_user();
+	my (undef, $cl) = jwt_parts($x->{access});
+	my $sid = $cl->{sid};
+	skip 'sid is not a session id', 2 unless defined $sid && $sid =~ /\A\d+\z/;
+	my $n = eval { sql("UPDATE jobboard.sessions SET expires_at = now() - interval '1 second' WHERE id = $sid RETURNING id") };
+	skip 'cannot age the session through SQL', 2 unless $n;
+	problem_ok(refresh_body($x->{refresh}), 401, 'unauthorized', 'an expired refresh token');
+	my $y = login_ok($x->{email}, $x->{password});
+	is(refresh_body($y->{refresh})->{status}, 200, 'a new session of that user refreshes');
+}
+
 # ------------------------------------------------------------ bad refresh requests
 
 problem_ok(refresh_body('not-a-real-refresh-token'), 401, 'unauthorized', 'an unknown refresh token');
