@@ -15,6 +15,10 @@ CREATE TABLE jobboard.routes (
 	location   text,
 	cookie     text,
 	summary    text NOT NULL,
+	-- json: (token text, args jsonb) RETURNS jsonb; upload: the body's file
+	-- arrives as a third argument, data bytea; download: RETURNS (file jsonb,
+	-- data bytea), the bytes being the response body.
+	kind       text NOT NULL DEFAULT 'json' CHECK (kind IN ('json', 'upload', 'download')),
 	PRIMARY KEY (method, path),
 	UNIQUE (function)
 );

@@ -165,6 +165,10 @@ UPDATE jobboard.routes SET response = jobboard.api_ref('Role'),
 	request = jobboard.api_body('{"permissions": {"type": "array", "items": {"$ref": "#/components/schemas/Permission"}}}', '{permissions}')
  WHERE function = 'role_update';
 
+-- §3.7: files (the upload is multipart; the download is the bytes).
+UPDATE jobboard.routes SET response = jobboard.api_ref('File') WHERE function = 'file_create';
+UPDATE jobboard.routes SET response = '{"type": "string", "contentMediaType": "application/octet-stream"}' WHERE function = 'file_get';
+
 -- §3.3-§3.6: companies, jobs, tags, applications, notes.
 UPDATE jobboard.api_schemas SET schema = jsonb_set(schema, '{properties,company_id}', '{"type": "integer"}')
  WHERE name = 'Member';

@@ -7,11 +7,15 @@ DECLARE
 BEGIN
 	FOR r IN SELECT * FROM jobboard.routes LOOP
 		EXECUTE pg_catalog.format(
-			'CREATE FUNCTION jobboard.%I(token text DEFAULT NULL, args jsonb DEFAULT NULL) '
-			'RETURNS jsonb LANGUAGE c VOLATILE SECURITY DEFINER '
+			'CREATE FUNCTION jobboard.%I(%s) %s LANGUAGE c VOLATILE SECURITY DEFINER '
 			'SET search_path = jobboard, pg_catalog AS %L, %L',
-			r.function, 'MODULE_PATHNAME', 'jb_' || r.function);
-		EXECUTE pg_catalog.format('COMMENT ON FUNCTION jobboard.%I(text, jsonb) IS %L',
+			r.function,
+			CASE r.kind WHEN 'json' THEN 'token text DEFAULT NULL, args jsonb DEFAULT NULL'
+			            WHEN 'upload' THEN 'token text, args jsonb, data bytea'
+			            ELSE 'token text, args jsonb, OUT file jsonb, OUT data bytea' END,
+			CASE r.kind WHEN 'download' THEN 'RETURNS record' ELSE 'RETURNS jsonb' END,
+			'MODULE_PATHNAME', 'jb_' || r.function);
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION jobboard.%I IS %L',
 			r.function, r.method || ' ' || r.path || ': ' || r.summary || '.');
 	END LOOP;
 END
@@ -24,7 +28,7 @@ AS $$
 	SELECT coalesce(jsonb_agg(jsonb_build_object(
 		'method', method, 'path', path, 'function', function, 'status', status,
 		'auth', auth, 'read_only', read_only, 'cacheable', cacheable, 'body', body,
-		'location', location, 'cookie', cookie, 'summary', summary)
+		'location', location, 'cookie', cookie, 'summary', summary, 'kind', kind)
 		ORDER BY path, method), '[]')
 	  FROM jobboard.routes
 $$;

@@ -21,7 +21,7 @@ DECLARE
 	fn text;
 BEGIN
 	FOR fn IN SELECT function FROM jobboard.routes LOOP
-		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION jobboard.%I(text, jsonb) TO jobboard_api', fn);
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION jobboard.%I TO jobboard_api', fn);
 	END LOOP;
 END
 $$;

@@ -38,14 +38,18 @@ ResourceEtag(Jsonb *body)
 void
 ResourceCheckIfMatch(JbArgs *args, Jsonb *current)
 {
+	ResourceCheckIfMatchTag(args, ResourceEtag(current));
+}
+
+void
+ResourceCheckIfMatchTag(JbArgs *args, const char *etag)
+{
 	char	   *header;
-	char	   *etag;
 	char	   *item;
 	char	   *save;
 
 	if (ArgsText(args, "_if_match", 0, 1, 4096, &header) != ARG_PRESENT)
 		return;
-	etag = ResourceEtag(current);
 	for (item = strtok_r(header, ",", &save); item != NULL;
 		 item = strtok_r(NULL, ",", &save))
 	{

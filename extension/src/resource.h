@@ -18,6 +18,8 @@ extern char *ResourceEtag(Jsonb *body);
  * representation, raise 412 (nothing is changed). "*" matches anything.
  */
 extern void ResourceCheckIfMatch(JbArgs *args, Jsonb *current);
+/* The same against a known ETag (files: that of their bytes). */
+extern void ResourceCheckIfMatchTag(JbArgs *args, const char *etag);
 
 typedef struct Idempotency
 {
