@@ -43,6 +43,15 @@ SELECT jobboard.register(NULL, '{"email": 42, "password": null, "name": ""}'); \
 SELECT jobboard.register(NULL, '{"email": "a@b", "password": "Correct-horse-7", "name": "   "}'); \echo :LAST_ERROR_SQLSTATE
 SELECT jobboard.register(NULL, NULL); \echo :LAST_ERROR_SQLSTATE
 SELECT jobboard.register(NULL, '["not", "an", "object"]'); \echo :LAST_ERROR_SQLSTATE
+-- Idempotency-Key: a repeat of the same request signs the same account in
+-- again; the same key with another body is a 409.
+SELECT jobboard.register(NULL, '{"email": "idem@auth.test", "password": "Correct-horse-7", "name": "Idem", "_idempotency_key": "auth-key-1"}') AS pair \gset
+SELECT jobboard.register(NULL, '{"email": "idem@auth.test", "password": "Correct-horse-7", "name": "Idem", "_idempotency_key": "auth-key-1"}') AS replay \gset
+SELECT (:'replay'::jsonb -> 'user') = (:'pair'::jsonb -> 'user') AS same_user,
+       :'replay'::jsonb ->> 'refresh_token' <> :'pair'::jsonb ->> 'refresh_token' AS new_session,
+       :'replay'::jsonb - 'access_token' - 'refresh_token' - 'user' AS pair;
+SELECT jobboard.register(NULL, '{"email": "idem2@auth.test", "password": "Correct-horse-7", "name": "Idem", "_idempotency_key": "auth-key-1"}'); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.register(NULL, '{"email": "idem@auth.test", "password": "Correct-horse-7", "name": "Idem", "_idempotency_key": "auth-key-2"}'); \echo :LAST_ERROR_SQLSTATE
 -- A token that is sent is checked, on public routes too.
 SELECT jobboard.register('not-a-token', '{"email": "tok@auth.test", "password": "Correct-horse-7", "name": "Tok"}'); \echo :LAST_ERROR_SQLSTATE
 
@@ -97,6 +106,12 @@ SELECT jobboard.me_update(:'ann', '{"email": "other@auth.test", "roles": ["admin
 SELECT jobboard.me_update(NULL, '{"name": "Nobody"}'); \echo :LAST_ERROR_SQLSTATE
 SELECT jobboard.me(:'ann') ->> 'name' AS name;
 SELECT jobboard.me(:'ann') -> 'roles' AS roles;
+
+-- If-Match: a stale tag is a 412 and changes nothing.
+SELECT jobboard.etag(jobboard.me(:'ann')) AS etag \gset
+SELECT jobboard.me_update(:'ann', jsonb_build_object('name', 'Ann Tagged', '_if_match', :'etag')) ->> 'name' AS name;
+SELECT jobboard.me_update(:'ann', jsonb_build_object('name', 'Ann Stale', '_if_match', :'etag')); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.me_update(:'ann', jsonb_build_object('name', 'Ann Renamed', '_if_match', '*')) ->> 'name' AS name;
 
 --
 -- refresh: rotation and reuse detection

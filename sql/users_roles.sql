@@ -241,6 +241,32 @@ SELECT jobboard.user_delete(:'uma', jsonb_build_object('id', (jobboard.users_lis
 SELECT jobboard.users_list(:'root', '{"q": "dora@ur.test"}') -> 'data' AS "none";
 
 --
+-- If-Match and Idempotency-Key (API.md §1.3, §4: _if_match, _idempotency_key)
+--
+SELECT jobboard.etag(jobboard.user_get(:'root', jsonb_build_object('id', :eddie_id))) AS etag \gset
+SELECT jobboard.user_update(:'root', jsonb_build_object('id', :eddie_id, 'name', 'Eddie E', '_if_match', :'etag')) ->> 'name' AS name;
+-- The tag is stale now: 412, and nothing changes.
+SELECT jobboard.user_update(:'root', jsonb_build_object('id', :eddie_id, 'name', 'Eddie Stale', '_if_match', :'etag')); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.user_delete(:'root', jsonb_build_object('id', :eddie_id, '_if_match', :'etag')); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.user_get(:'root', jsonb_build_object('id', :eddie_id)) ->> 'name' AS name;
+SELECT jobboard.user_update(:'root', jsonb_build_object('id', :eddie_id, 'name', 'Eddie', '_if_match', '"0000", *')) ->> 'name' AS star_matches;
+SELECT jobboard.user_update(:'root', jsonb_build_object('id', :eddie_id, 'name', 'Eddie',
+       '_if_match', '"0000", ' || jobboard.etag(jobboard.user_get(:'root', jsonb_build_object('id', :eddie_id))))) ->> 'name' AS one_of_a_list;
+SELECT jobboard.role_create(:'root', '{"name": "ur_idem", "permissions": ["notes:write"], "_idempotency_key": "ur-key-1"}') AS role;
+-- The same key and body: the first answer again, and no second role.
+SELECT jobboard.role_create(:'root', '{"name": "ur_idem", "permissions": ["notes:write"], "_idempotency_key": "ur-key-1"}') AS replayed;
+-- The same key with another body: 409.
+SELECT jobboard.role_create(:'root', '{"name": "ur_idem2", "permissions": ["notes:write"], "_idempotency_key": "ur-key-1"}'); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.role_create(:'root', '{"name": "ur_idem", "permissions": ["notes:write"], "_idempotency_key": "ur-key-2"}'); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.etag(jobboard.role_create(:'root', '{"name": "ur_idem", "permissions": ["notes:write"], "_idempotency_key": "ur-key-1"}')) AS etag \gset
+SELECT jobboard.role_update(:'root', jsonb_build_object('name', 'ur_idem', 'permissions', '["files:upload"]'::jsonb, '_if_match', :'etag')) AS role;
+SELECT jobboard.role_update(:'root', jsonb_build_object('name', 'ur_idem', 'permissions', '["moderate"]'::jsonb, '_if_match', :'etag')); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.role_delete(:'root', jsonb_build_object('name', 'ur_idem', '_if_match', :'etag')); \echo :LAST_ERROR_SQLSTATE
+SELECT jobboard.role_delete(:'root', jsonb_build_object('name', 'ur_idem', '_if_match',
+       jobboard.etag('{"name": "ur_idem", "builtin": false, "permissions": ["files:upload"]}'))) IS NULL AS no_content;
+SELECT jobboard.role_create(:'root', '{"name": "ur_idem3", "permissions": [], "_idempotency_key": ""}'); \echo :LAST_ERROR_SQLSTATE
+
+--
 -- the last active admin
 --
 -- Other suites may have made admins in this database: inside this
