@@ -12,8 +12,9 @@
 \set QUIET 1
 SET client_min_messages = warning;
 DELETE FROM jobboard.users WHERE email LIKE '%@tap-login.test';
+DELETE FROM jobboard.idempotency_keys WHERE key LIKE 'tap-login-%';
 
-SELECT plan(61);
+SELECT plan(62);
 
 -- Helpers --------------------------------------------------------------------
 
@@ -233,6 +234,16 @@ SELECT is(pg_temp.login('bea@tap-login.test', 'Correct-horse-7'), '"bea@tap-logi
 SELECT alike((pg_temp.u('bea@tap-login.test')).password_hash, '$argon2id$%', 'and is upgraded to argon2id at that login');
 SELECT is(pg_temp.login('bea@tap-login.test', 'Correct-horse-7'), '"bea@tap-login.test"', 'which verifies next time');
 
+-- Registering with an Idempotency-Key must not keep a fast, unsalted digest
+-- of the request body: it holds the password.
+SELECT jobboard.register(NULL, '{"email": "kim@tap-login.test", "password": "Kim-secret-42", "name": "Kim",
+                                  "_idempotency_key": "tap-login-kim"}') IS NOT NULL AS r \gset
+SELECT ok(NOT EXISTS (SELECT 1 FROM jobboard.idempotency_keys k
+                       WHERE k.request_hash = sha256(convert_to(
+                                 '{"name": "Kim", "email": "kim@tap-login.test", "password": "Kim-secret-42"}'::jsonb::text, 'UTF8'))
+                          OR k::text LIKE '%Kim-secret-42%'),
+          'an idempotent registration stores no unsalted SHA-256 of a body that holds the password');
+
 -- A $2y$ hash imported from elsewhere.
 SET jobboard.password_hash = 'bcrypt';
 SELECT pg_temp.register('ivy@tap-login.test', 'Correct-horse-7') AS r \gset
@@ -246,3 +257,4 @@ SELECT alike((pg_temp.u('ivy@tap-login.test')).password_hash, '$argon2id$%', 'wh
 SELECT * FROM finish();
 
 DELETE FROM jobboard.users WHERE email LIKE '%@tap-login.test';
+DELETE FROM jobboard.idempotency_keys WHERE key LIKE 'tap-login-%';
