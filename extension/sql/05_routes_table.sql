@@ -17,8 +17,9 @@ CREATE TABLE jobboard.routes (
 	summary    text NOT NULL,
 	-- json: (token text, args jsonb) RETURNS jsonb; upload: the body's file
 	-- arrives as a third argument, data bytea; download: RETURNS (file jsonb,
-	-- data bytea), the bytes being the response body.
-	kind       text NOT NULL DEFAULT 'json' CHECK (kind IN ('json', 'upload', 'download')),
+	-- data bytea), the bytes being the response body; stream: a Server-Sent
+	-- Events stream opened by this json function (docs/INTERFACE.md).
+	kind       text NOT NULL DEFAULT 'json' CHECK (kind IN ('json', 'upload', 'download', 'stream')),
 	PRIMARY KEY (method, path),
 	UNIQUE (function)
 );

@@ -169,6 +169,11 @@ UPDATE jobboard.routes SET response = jobboard.api_ref('Role'),
 UPDATE jobboard.routes SET response = jobboard.api_ref('File') WHERE function = 'file_create';
 UPDATE jobboard.routes SET response = '{"type": "string", "contentMediaType": "application/octet-stream"}' WHERE function = 'file_get';
 
+-- §3.8: the event stream (text/event-stream; the JSON is what opens it).
+UPDATE jobboard.routes SET response = '{"type": "string", "contentMediaType": "text/event-stream", "description": "id, event and data (JSON) per event; a comment line every 15 s"}',
+	query = '[{"name": "access_token", "in": "query", "description": "the token, for browsers whose EventSource cannot set headers (this route only)", "schema": {"type": "string"}}, {"name": "Last-Event-ID", "in": "header", "description": "replay every later event still kept", "schema": {"type": "string"}}]'
+ WHERE function = 'events';
+
 -- §3.3-§3.6: companies, jobs, tags, applications, notes.
 UPDATE jobboard.api_schemas SET schema = jsonb_set(schema, '{properties,company_id}', '{"type": "integer"}')
  WHERE name = 'Member';

@@ -10,9 +10,9 @@ BEGIN
 			'CREATE FUNCTION jobboard.%I(%s) %s LANGUAGE c VOLATILE SECURITY DEFINER '
 			'SET search_path = jobboard, pg_catalog AS %L, %L',
 			r.function,
-			CASE r.kind WHEN 'json' THEN 'token text DEFAULT NULL, args jsonb DEFAULT NULL'
-			            WHEN 'upload' THEN 'token text, args jsonb, data bytea'
-			            ELSE 'token text, args jsonb, OUT file jsonb, OUT data bytea' END,
+			CASE WHEN r.kind IN ('json', 'stream') THEN 'token text DEFAULT NULL, args jsonb DEFAULT NULL'
+			     WHEN r.kind = 'upload' THEN 'token text, args jsonb, data bytea'
+			     ELSE 'token text, args jsonb, OUT file jsonb, OUT data bytea' END,
 			CASE r.kind WHEN 'download' THEN 'RETURNS record' ELSE 'RETURNS jsonb' END,
 			'MODULE_PATHNAME', 'jb_' || r.function);
 		EXECUTE pg_catalog.format('COMMENT ON FUNCTION jobboard.%I IS %L',

@@ -28,6 +28,7 @@ $$;
 GRANT EXECUTE ON FUNCTION jobboard.api_routes() TO jobboard_api;
 GRANT EXECUTE ON FUNCTION jobboard.openapi() TO jobboard_api;
 GRANT EXECUTE ON FUNCTION jobboard.docs_html() TO jobboard_api;
+GRANT EXECUTE ON FUNCTION jobboard.events_after(bigint, int) TO jobboard_api;
 
 -- The first signing secret.
 SELECT jobboard.rotate_secret();

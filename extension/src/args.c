@@ -13,7 +13,7 @@
 #include "utils/json.h"
 
 /* Header-derived members the shim may pass to any route (API.md §4). */
-static const char *const header_keys[] = {"_if_match", "_idempotency_key", NULL};
+static const char *const header_keys[] = {"_if_match", "_idempotency_key", "_last_event_id", NULL};
 
 JbArgs *
 ArgsBegin(Jsonb *jb)
