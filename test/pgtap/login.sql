@@ -14,7 +14,7 @@ SET client_min_messages = warning;
 DELETE FROM jobboard.users WHERE email LIKE '%@tap-login.test';
 DELETE FROM jobboard.idempotency_keys WHERE key LIKE 'tap-login-%';
 
-SELECT plan(62);
+SELECT plan(64);
 
 -- Helpers --------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ DECLARE
 BEGIN
 	EXECUTE sql INTO result;
 	RETURN result;
-EXCEPTION WHEN OTHERS THEN
+EXCEPTION WHEN OTHERS OR query_canceled THEN
 	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
 	RETURN jsonb_strip_nulls(jsonb_build_object('sqlstate', st, 'message', msg, 'hint', nullif(hint, '')));
 END
@@ -128,6 +128,17 @@ END
 $$;
 ROLLBACK;
 SELECT is((pg_temp.u('rob@tap-login.test')).failed_logins, 1, 'a failed login inside a transaction that rolls back still counts');
+
+-- A psql user may call several entry points in one transaction. A failed
+-- login after a successful one there must answer its 401, not wait for ever:
+-- the autonomous worker that counts the failure needs the user row the
+-- successful login updated (statement_timeout turns a hang into 57014).
+SELECT pg_temp.register('tom@tap-login.test', 'Correct-horse-7') AS r \gset
+BEGIN;
+SET LOCAL statement_timeout = '3s';
+SELECT is(pg_temp.login('tom@tap-login.test', 'Correct-horse-7'), '"tom@tap-login.test"', 'in one transaction: a login');
+SELECT is(pg_temp.login('tom@tap-login.test', 'Wrong-horse-7'), :'bad', 'then a failed one: 401, without hanging');
+COMMIT;
 
 -- The defaults: 5 failures, 60 seconds.
 RESET jobboard.lockout_threshold;

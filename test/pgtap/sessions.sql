@@ -13,7 +13,7 @@
 SET client_min_messages = warning;
 DELETE FROM jobboard.users WHERE email LIKE '%@tap-sessions.test';
 
-SELECT plan(55);
+SELECT plan(57);
 
 -- Helpers --------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ DECLARE
 BEGIN
 	EXECUTE sql INTO result;
 	RETURN result;
-EXCEPTION WHEN OTHERS THEN
+EXCEPTION WHEN OTHERS OR query_canceled THEN
 	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
 	RETURN jsonb_build_object('sqlstate', st, 'message', msg);
 END
@@ -196,6 +196,20 @@ SELECT pg_sleep(1.2) IS NULL AS slept \gset
 SELECT is(pg_temp.me(:'j_tok'), pg_temp.err('the access token has expired'), 'an expired access token: 401');
 SELECT is(pg_temp.email(pg_temp.refresh(:'j_ref') ->> 'access_token'), 'sam@tap-sessions.test',
           'its session still gives a new one');
+
+-- A psql user may call several entry points in one transaction. Replaying a
+-- spent refresh token there must answer its 401, not wait for ever: the
+-- autonomous worker that revokes the session needs the row this transaction
+-- locked when it rotated the token (statement_timeout turns a hang into 57014).
+SELECT pg_temp.login('sam@tap-sessions.test') ->> 'refresh_token' AS k_ref \gset
+BEGIN;
+SET LOCAL statement_timeout = '3s';
+SELECT pg_temp.refresh(:'k_ref') ->> 'refresh_token' AS k2_ref \gset
+SELECT is(pg_temp.refresh(:'k_ref'),
+          pg_temp.err('the refresh token was already used; the session has been revoked'),
+          'in one transaction: refresh, then the spent token again: 401, without hanging');
+COMMIT;
+SELECT is(pg_temp.refresh(:'k2_ref'), pg_temp.err('the session has ended'), 'and the session is revoked');
 
 SELECT is(jobboard.user_delete(:'boss', jsonb_build_object('id', :sam)), NULL, 'an admin deletes the user');
 SELECT is((SELECT count(*) FROM jobboard.sessions WHERE user_id = :sam), 0::bigint, 'the sessions go with the user');
