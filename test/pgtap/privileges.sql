@@ -55,7 +55,7 @@ SELECT c.oid, c.relname, c.relkind,
  WHERE c.relnamespace = 'jobboard'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S');
 
 CREATE TEMP VIEW functions AS
-SELECT p.oid, p.proname, p.oid::regprocedure::text AS signature, p.prosecdef,
+SELECT p.oid, p.proname, p.oid::regprocedure::text AS signature, p.prosecdef, p.pronargs,
        (SELECT replace(substr(c, 13), ' ', '') FROM unnest(p.proconfig) c
          WHERE c LIKE 'search\_path=%') AS search_path
   FROM pg_proc p
@@ -122,23 +122,28 @@ SELECT throws_ok($$SELECT pg_temp.as_api('SELECT password_hash FROM jobboard.use
 SELECT is(ARRAY(SELECT signature FROM functions WHERE has_function_privilege('public', oid, 'EXECUTE') ORDER BY 1),
           '{}'::text[], 'PUBLIC may execute no function of schema jobboard');
 
-SELECT ok(has_function_privilege('jobboard_api', format('jobboard.%I(text, jsonb)', function), 'EXECUTE'),
-          format('jobboard_api may execute %s (%s %s)', function, method, path))
-  FROM jobboard.routes ORDER BY function;
+SELECT ok(EXISTS (SELECT 1 FROM functions f WHERE f.proname = r.function)
+          AND NOT EXISTS (SELECT 1 FROM functions f
+                           WHERE f.proname = r.function AND NOT has_function_privilege('jobboard_api', f.oid, 'EXECUTE')),
+          format('jobboard_api may execute %s (%s %s)', r.function, r.method, r.path))
+  FROM jobboard.routes r ORDER BY r.function;
 
 -- Executing them for real: with no token and no arguments each answers or
 -- fails with its own error, never "permission denied for function".
-SELECT unalike(pg_temp.api_outcome(format('SELECT jobboard.%I(NULL, NULL)', function)), '%permission denied for%',
-              format('jobboard_api calls %s', function))
-  FROM jobboard.routes ORDER BY function;
+SELECT unalike(pg_temp.api_outcome(format('SELECT * FROM jobboard.%I(%s)', f.proname,
+                                          array_to_string(array_fill('NULL'::text, ARRAY[f.pronargs::int]), ', '))),
+               '%permission denied for%', format('jobboard_api calls %s', f.signature))
+  FROM functions f JOIN jobboard.routes r ON r.function = f.proname
+ ORDER BY f.proname;
 SELECT is(pg_temp.api_outcome('SELECT jobboard.api_routes()'), 'ok', 'jobboard_api calls api_routes()');
 
--- Nothing else: the route entry points, plus the route table and the
--- documentation the shim serves (/openapi.json, /docs).
+-- Nothing else: the route entry points, plus what docs/INTERFACE.md has the
+-- shim call besides them: the route table, the documentation it serves
+-- (/openapi.json, /docs) and the event feed of GET /events.
 SELECT set_eq($$SELECT proname::text FROM functions WHERE has_function_privilege('jobboard_api', oid, 'EXECUTE')$$,
               $$SELECT function FROM jobboard.routes
-                UNION SELECT unnest(ARRAY['api_routes', 'openapi', 'docs_html'])$$,
-              'jobboard_api may execute the entry points and the discovery functions, nothing else');
+                UNION SELECT unnest(ARRAY['api_routes', 'openapi', 'docs_html', 'events_after'])$$,
+              'jobboard_api may execute the entry points and the shim''s helpers, nothing else');
 
 SELECT throws_ok(format('SELECT pg_temp.as_api(%L)', sql), '42501', NULL, format('jobboard_api cannot run %s', sql))
   FROM unnest(ARRAY[
