@@ -13,6 +13,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "utils/snapmgr.h"
+#include "worker.h"
 
 typedef enum AutonomousOp
 {
@@ -58,14 +59,8 @@ RunTask(AutonomousTask *task)
 
 	task->database = MyDatabaseId;
 	task->role = GetUserId();
-	memset(&worker, 0, sizeof(worker));
-	snprintf(worker.bgw_name, BGW_MAXLEN, "jobboard autonomous write");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "jobboard autonomous write");
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "jobboard");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "jobboard_autonomous_main");
+	WorkerDescribe(&worker, "jobboard autonomous write", "jobboard_autonomous_main",
+				   BGW_NEVER_RESTART);
 	worker.bgw_notify_pid = MyProcPid;
 	memcpy(worker.bgw_extra, task, sizeof(*task));
 

@@ -45,6 +45,20 @@ int			jb_worker_interval = DEFAULT_WORKER_INTERVAL;
 int			jb_event_retention = DEFAULT_EVENT_RETENTION;
 
 void
+WorkerDescribe(BackgroundWorker *worker, const char *name, const char *function,
+			   int restart_seconds)
+{
+	memset(worker, 0, sizeof(*worker));
+	snprintf(worker->bgw_name, BGW_MAXLEN, "%s", name);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", name);
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = restart_seconds;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, "jobboard");
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function);
+}
+
+void
 WorkerInit(void)
 {
 	BackgroundWorker worker;
@@ -62,14 +76,8 @@ WorkerInit(void)
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
-	memset(&worker, 0, sizeof(worker));
-	snprintf(worker.bgw_name, BGW_MAXLEN, "jobboard launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "jobboard launcher");
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = LAUNCHER_RESTART_SECONDS;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "jobboard");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "jobboard_launcher_main");
+	WorkerDescribe(&worker, "jobboard launcher", "jobboard_launcher_main",
+				   LAUNCHER_RESTART_SECONDS);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -111,14 +119,8 @@ RunMaintenance(Oid database)
 	BackgroundWorkerHandle *handle;
 	pid_t		pid;
 
-	memset(&worker, 0, sizeof(worker));
-	snprintf(worker.bgw_name, BGW_MAXLEN, "jobboard maintenance");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "jobboard maintenance");
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "jobboard");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "jobboard_maintenance_main");
+	WorkerDescribe(&worker, "jobboard maintenance", "jobboard_maintenance_main",
+				   BGW_NEVER_RESTART);
 	worker.bgw_main_arg = ObjectIdGetDatum(database);
 	worker.bgw_notify_pid = MyProcPid;
 

@@ -14,6 +14,14 @@ extern int	jb_event_retention;
 
 extern void WorkerInit(void);
 
+/*
+ * Describe a worker of this library that connects to a database: name (also
+ * its type), entry function, restart delay (BGW_NEVER_RESTART for one-shot).
+ */
+struct BackgroundWorker;
+extern void WorkerDescribe(struct BackgroundWorker *worker, const char *name,
+						   const char *function, int restart_seconds);
+
 PGDLLEXPORT void jobboard_launcher_main(Datum arg);
 PGDLLEXPORT void jobboard_maintenance_main(Datum arg);
 
