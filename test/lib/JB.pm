@@ -33,6 +33,7 @@ our @EXPORT = qw(
 	b64url_encode b64url_decode jwt_parts jwt_sign signing_key
 	unique_tag rfc3339_ok user_shape_ok token_pair_ok refresh_cookie
 	sorted_eq
+	qenc data_ids new_company new_job walk_list send_together ts_epoch etag_of
 );
 
 our $URL = $ENV{JB_URL};
@@ -603,6 +604,160 @@ sub signing_key {
 	my (undef, undef, $sig, $input) = jwt_parts($token);
 	return undef unless defined $sig && hmac_sha256($input, $key) eq $sig;
 	return $key;
+}
+
+# ---------------------------------------------------------------- portal (§3.3-§3.6)
+
+# A query-string value, percent-encoded (UTF-8).
+sub qenc {
+	my ($s) = @_;
+	utf8::encode($s) if utf8::is_utf8($s);
+	$s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge;
+	return $s;
+}
+
+# The ids of the rows of a list answer, in order.
+sub data_ids {
+	my ($res) = @_;
+	my $j = $res->{json};
+	return [] unless ref $j eq 'HASH' && ref $j->{data} eq 'ARRAY';
+	return [ map { ref $_ eq 'HASH' ? $_->{id} : undef } @{ $j->{data} } ];
+}
+
+# POST /companies as $token; %f overrides the body (name defaults to a
+# unique one). Returns the company; dies unless 201.
+sub new_company {
+	my ($token, %f) = @_;
+	my %body = (name => 'Co ' . unique_tag(), %f);
+	my $r = req('POST', '/companies', token => $token, json => \%body);
+	die "POST /companies answered $r->{status}: $r->{body}\n" unless $r->{status} == 201;
+	return $r->{json};
+}
+
+# POST /jobs for company $cid as $token; %f overrides the body (title,
+# description and employment_type have defaults). Returns the job; dies
+# unless 201.
+sub new_job {
+	my ($token, $cid, %f) = @_;
+	my %body = (company_id => $cid, title => 'Job ' . unique_tag(), description => 'Some work.',
+		employment_type => 'full_time', %f);
+	my $r = req('POST', '/jobs', token => $token, json => \%body);
+	die "POST /jobs answered $r->{status}: $r->{body}\n" unless $r->{status} == 201;
+	return $r->{json};
+}
+
+# Follow a list from $path by its Link rel="next" headers (at most
+# max_pages, default 50). %opt: token. Returns {ids => [...], rows => [...],
+# pages => n, bad => [problems seen: a status other than 200, a next_cursor
+# without a matching Link or the other way round, a Link that does not
+# carry that cursor]}.
+sub walk_list {
+	my ($path, %opt) = @_;
+	my (@ids, @rows, @bad);
+	my $pages = 0;
+	my $next = $path;
+	while (defined $next && $pages < ($opt{max_pages} // 50)) {
+		my $r = req('GET', $next, defined $opt{token} ? (token => $opt{token}) : ());
+		$pages++;
+		if ($r->{status} != 200 || ref $r->{json} ne 'HASH') {
+			push @bad, "page $pages ($next): status $r->{status}";
+			last;
+		}
+		push @rows, @{ $r->{json}{data} || [] };
+		push @ids, map { $_->{id} } @{ $r->{json}{data} || [] };
+		my $cursor = $r->{json}{next_cursor};
+		my $link = hdr($r, 'link');
+		undef $next;
+		if (defined $cursor) {
+			my ($target) = ($link // '') =~ /\A<([^>]+)>;\s*rel="next"\z/;
+			if (!defined $target) {
+				push @bad, "page $pages: next_cursor but Link is " . ($link // 'missing');
+				last;
+			}
+			$target =~ s{\Ahttps?://[^/]+}{};
+			push @bad, "page $pages: the Link target does not carry next_cursor"
+				unless $target =~ /[?&]cursor=\Q${\ qenc($cursor)}\E(?:&|\z)/ || $target =~ /[?&]cursor=\Q$cursor\E(?:&|\z)/;
+			$next = $target;
+		} elsif (defined $link) {
+			push @bad, "page $pages: a Link header on the last page";
+		}
+	}
+	return { ids => \@ids, rows => \@rows, pages => $pages, bad => \@bad };
+}
+
+# Seconds since the epoch (with the fraction) of an RFC 3339 time, or undef.
+sub ts_epoch {
+	my ($v) = @_;
+	return undef unless rfc3339_ok($v);
+	my ($y, $mo, $d, $h, $mi, $s, $frac, $z) =
+		$v =~ /\A(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)\z/;
+	require Time::Local;
+	my $t = Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) + ($frac // 0);
+	if ($z ne 'Z') {
+		my ($sign, $oh, $om) = $z =~ /([+-])(\d\d):(\d\d)/;
+		$t -= ($sign eq '+' ? 1 : -1) * ($oh * 3600 + $om * 60);
+	}
+	return $t;
+}
+
+# The ETag docs/INTERFACE.md gives a body: the first 32 hex digits of its
+# SHA-256, quoted.
+sub etag_of {
+	my ($body) = @_;
+	require Digest::SHA;
+	return '"' . substr(Digest::SHA::sha256_hex($body), 0, 32) . '"';
+}
+
+# Send several requests, each on its own new connection, writing every one
+# completely before reading any answer, so that the server works on them at
+# the same time. Each request is {method, path, token, json, headers}.
+# Returns the responses in the same order (as raw_request does).
+sub send_together {
+	my (@reqs) = @_;
+	my ($host, $port) = $URL =~ m{^http://([^/:]+)(?::(\d+))?} or die "cannot parse JB_URL $URL";
+	$port //= 80;
+	local $SIG{PIPE} = 'IGNORE';
+	my @socks;
+	for my $q (@reqs) {
+		my $body = exists $q->{json} ? $JSON->encode($q->{json}) : '';
+		my $r = "$q->{method} $q->{path} HTTP/1.1\r\nHost: $host:$port\r\nConnection: close\r\n";
+		$r .= "Authorization: Bearer $q->{token}\r\n" if defined $q->{token};
+		$r .= "Content-Type: application/json\r\n" if exists $q->{json};
+		$r .= "$_: $q->{headers}{$_}\r\n" for sort keys %{ $q->{headers} || {} };
+		$r .= 'Content-Length: ' . length($body) . "\r\n\r\n$body";
+		my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp', Timeout => 5)
+			or die "connect: $!";
+		binmode $s;
+		push @socks, [ $s, $r ];
+	}
+	# Every request is written before any answer is read.
+	for my $p (@socks) {
+		my ($s, $r) = @$p;
+		while (length $r) {
+			my $w = syswrite($s, $r);
+			die "write: $!" unless defined $w;
+			substr($r, 0, $w) = '';
+		}
+	}
+	my @out;
+	for my $p (@socks) {
+		my $s = $p->[0];
+		my $buf = '';
+		my $deadline = time + 30;
+		while (time < $deadline) {
+			my $rin = '';
+			vec($rin, fileno($s), 1) = 1;
+			next unless select(my $rout = $rin, undef, undef, 0.5);
+			my $n = sysread($s, $buf, 65536, length $buf);
+			last if !defined $n || $n == 0;
+		}
+		close $s;
+		my $res = _parse_raw($buf) || { status => 0, headers => {}, body => '', raw => $buf };
+		$res->{body} = substr($res->{body}, 0, $res->{length}) if defined $res->{length};
+		$res->{json} = json_body($res->{body});
+		push @out, $res;
+	}
+	return @out;
 }
 
 1;
