@@ -57,3 +57,28 @@ clean:
 	$(MAKE) -C extension clean PG_CONFIG=$(PG_CONFIG)
 	if [ -f shim/Makefile ]; then $(MAKE) -C shim clean; fi
 	rm -rf results regression.diffs regression.out
+
+# Deployment (deploy/, debian/, META.json; README "Deploying"). These install
+# what they need themselves (deploy/packages.txt) and leave the machine's
+# PostgreSQL directories alone.
+#   make deb          Debian packages postgresql-15-jobboard, jobboard-http -> deploy/out/deb/
+#   make deb-test     install, use, purge them in a fresh container
+#   make dist         META.json check, then jobboard-<version>.zip (git archive of HEAD)
+#   make images       container images jobboard-postgres and jobboard-http
+#   make deploy-test  the deploy/k8s topology in podman, end to end through nginx
+.PHONY: deb deb-test dist images deploy-test
+
+deb:
+	deploy/deb.sh
+
+deb-test: deb
+	deploy/deb-test.sh
+
+dist:
+	deploy/dist.sh
+
+images:
+	deploy/images.sh
+
+deploy-test: images
+	deploy/deploy-test.sh
