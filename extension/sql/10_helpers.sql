@@ -3,7 +3,7 @@
 
 CREATE FUNCTION jobboard.user_json(u jobboard.users) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'id', u.id, 'email', u.email, 'name', u.name,

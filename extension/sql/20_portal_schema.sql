@@ -154,7 +154,7 @@ CREATE INDEX events_created_idx ON jobboard.events (created_at);
 
 CREATE FUNCTION jobboard.emit(event text, recipients bigint[], data jsonb) RETURNS void
 LANGUAGE sql VOLATILE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	WITH e AS (
 		INSERT INTO jobboard.events (user_id, event, data)

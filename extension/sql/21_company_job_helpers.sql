@@ -15,7 +15,7 @@ CREATE INDEX jobs_company_title_idx ON jobboard.jobs (company_id, title, id);
 
 CREATE FUNCTION jobboard.company_json(c jobboard.companies) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'id', c.id, 'name', c.name, 'website', c.website,
@@ -29,7 +29,7 @@ COMMENT ON FUNCTION jobboard.company_json(jobboard.companies) IS 'The JSON shape
 
 CREATE FUNCTION jobboard.company_member_json(m jobboard.company_members) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'company_id', m.company_id,
@@ -41,7 +41,7 @@ COMMENT ON FUNCTION jobboard.company_member_json(jobboard.company_members) IS 'T
 
 CREATE FUNCTION jobboard.job_json(j jobboard.jobs) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'id', j.id,
@@ -66,7 +66,7 @@ CREATE TYPE jobboard.tag_rank AS (neg_open_jobs bigint, name text);
 -- by a later statement, which sees a concurrent writer's committed names.
 CREATE FUNCTION jobboard.job_tags_sync() RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'UPDATE' THEN

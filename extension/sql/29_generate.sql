@@ -6,7 +6,7 @@
 CREATE FUNCTION jobboard.generate_jobs(n_companies int, n_jobs int, owner_id bigint DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 DECLARE
 	first_company bigint;

@@ -3,7 +3,7 @@
 
 CREATE FUNCTION jobboard.application_json(a jobboard.applications) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'id', a.id,
@@ -22,7 +22,7 @@ COMMENT ON FUNCTION jobboard.application_json(jobboard.applications) IS 'The pub
 
 CREATE FUNCTION jobboard.application_history_json(application_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT coalesce(jsonb_agg(jsonb_build_object(
 		'status', h.status, 'at', h.at,
@@ -37,7 +37,7 @@ COMMENT ON FUNCTION jobboard.application_history_json(bigint) IS 'The status his
 
 CREATE FUNCTION jobboard.application_detail_json(a jobboard.applications) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jobboard.application_json(a)
 	       || jsonb_build_object('history', jobboard.application_history_json(a.id))
@@ -47,7 +47,7 @@ COMMENT ON FUNCTION jobboard.application_detail_json(jobboard.applications) IS '
 -- Everyone who reviews an application: the members of its job's company.
 CREATE FUNCTION jobboard.application_member_ids(application_id bigint) RETURNS bigint[]
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT coalesce(array_agg(m.user_id ORDER BY m.user_id), '{}')
 	  FROM jobboard.applications a
@@ -60,7 +60,7 @@ COMMENT ON FUNCTION jobboard.application_member_ids(bigint) IS 'Ids of the membe
 -- Whether a user is a member of the company an application was sent to.
 CREATE FUNCTION jobboard.application_is_member(application_id bigint, user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT EXISTS (SELECT 1
 	                 FROM jobboard.applications a
@@ -72,7 +72,7 @@ COMMENT ON FUNCTION jobboard.application_is_member(bigint, bigint) IS 'True when
 
 CREATE FUNCTION jobboard.note_json(n jobboard.notes) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'id', n.id, 'title', n.title, 'body', n.body, 'tags', to_jsonb(n.tags),

@@ -5,7 +5,7 @@
 
 CREATE FUNCTION jobboard.run_maintenance() RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 DECLARE
 	closed_jobs bigint;

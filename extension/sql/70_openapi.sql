@@ -280,7 +280,7 @@ $$;
 
 CREATE FUNCTION jobboard.api_operation(r jobboard.routes) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_strip_nulls(jsonb_build_object(
 		'operationId', r.function,
@@ -330,7 +330,7 @@ $$;
 
 CREATE FUNCTION jobboard.openapi() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT jsonb_build_object(
 		'openapi', '3.1.0',
@@ -361,7 +361,7 @@ $$;
 -- A self-contained HTML reference (no external assets), rendered from openapi().
 CREATE FUNCTION jobboard.docs_html() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	WITH doc AS (SELECT jobboard.openapi() AS d),
 	ops AS (

@@ -8,7 +8,7 @@ BEGIN
 	FOR r IN SELECT * FROM jobboard.routes LOOP
 		EXECUTE pg_catalog.format(
 			'CREATE FUNCTION jobboard.%I(%s) %s LANGUAGE c VOLATILE SECURITY DEFINER '
-			'SET search_path = jobboard, pg_catalog AS %L, %L',
+			'SET search_path = jobboard, pg_catalog, pg_temp AS %L, %L',
 			r.function,
 			CASE WHEN r.kind IN ('json', 'stream') THEN 'token text DEFAULT NULL, args jsonb DEFAULT NULL'
 			     WHEN r.kind = 'upload' THEN 'token text, args jsonb, data bytea'
@@ -23,7 +23,7 @@ $$;
 
 CREATE FUNCTION jobboard.api_routes() RETURNS jsonb
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 	SELECT coalesce(jsonb_agg(jsonb_build_object(
 		'method', method, 'path', path, 'function', function, 'status', status,
@@ -36,12 +36,12 @@ COMMENT ON FUNCTION jobboard.api_routes() IS 'The route table, for the HTTP shim
 
 CREATE FUNCTION jobboard.grant_role(email text, role text) RETURNS jsonb
 LANGUAGE c VOLATILE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'jb_grant_role';
 COMMENT ON FUNCTION jobboard.grant_role(text, text) IS 'Give a role to the user with this email (for the first admin, from psql).';
 
 CREATE FUNCTION jobboard.rotate_secret() RETURNS void
 LANGUAGE c VOLATILE SECURITY DEFINER
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'jb_rotate_secret';
 COMMENT ON FUNCTION jobboard.rotate_secret() IS 'Replace the signing secret: every access token and cursor is refused from then on.';

@@ -12,6 +12,7 @@
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "utils/snapmgr.h"
 #include "worker.h"
 
@@ -33,6 +34,15 @@ typedef struct AutonomousTask
 
 StaticAssertDecl(sizeof(AutonomousTask) <= BGW_EXTRALEN,
 				 "an autonomous task must fit in bgw_extra");
+
+/*
+ * How long the caller waits for the write, and how long the write waits for
+ * a row lock: when the caller's own transaction holds the row, the write
+ * completes once that transaction ends, and the caller goes on meanwhile.
+ */
+#define AUTONOMOUS_CALLER_WAIT_MS 1000
+#define AUTONOMOUS_LOCK_TIMEOUT_MS 60000
+#define AUTONOMOUS_POLL_MS 5
 
 /* Longest lockout: the first one doubled at most this many times. */
 #define MAX_LOCKOUT_DOUBLINGS 10
@@ -69,10 +79,17 @@ RunTask(AutonomousTask *task)
 				(errcode(ERRCODE_JB_UNAVAILABLE),
 				 errmsg("the server is busy, try again"),
 				 errhint("Raise max_worker_processes: jobboard needs a free worker slot for failed logins.")));
-	if (WaitForBackgroundWorkerShutdown(handle) != BGWH_STOPPED)
-		ereport(ERROR,
-				(errcode(ERRCODE_JB_UNAVAILABLE),
-				 errmsg("the server is shutting down")));
+	for (int waited = 0; waited < AUTONOMOUS_CALLER_WAIT_MS; waited += AUTONOMOUS_POLL_MS)
+	{
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED)
+			return;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 AUTONOMOUS_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 }
 
 void
@@ -120,6 +137,10 @@ jobboard_autonomous_main(Datum arg)
 	pgstat_report_activity(STATE_RUNNING, "jobboard autonomous write");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	/* Never wait for ever on a caller that keeps its transaction open. */
+	if (SPI_execute("SET LOCAL lock_timeout = '" CppAsString2(AUTONOMOUS_LOCK_TIMEOUT_MS) "ms'",
+					false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not set lock_timeout");
 	if (SPI_execute_with_args(statements[task.op], nargs, types, values, NULL,
 							  false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "autonomous write failed");

@@ -5,8 +5,10 @@
  * must revoke its session, although the call then fails with an error that
  * rolls back everything it did. Such a write runs in a short-lived dynamic
  * background worker with its own transaction; the caller waits for it to
- * finish before raising its error. The caller must not hold a lock the write
- * needs (it only reads the rows involved).
+ * finish before raising its error. Should the caller's own transaction hold
+ * the row (a psql session that changed it earlier in the same transaction),
+ * the caller stops waiting after a second and the write completes when that
+ * transaction ends.
  */
 #ifndef JOBBOARD_AUTONOMOUS_H
 #define JOBBOARD_AUTONOMOUS_H

@@ -76,18 +76,22 @@ static JbStatement idempotency_expire = {
 	3, {TEXTOID, INT8OID, TEXTOID}
 };
 
+/* The request as the key identifies it: args without its header members. */
+static JbStatement idempotency_request = {
+	"SELECT ($1::jsonb - '_idempotency_key' - '_if_match' - '_last_event_id')::text",
+	1, {JSONBOID}
+};
+
 static JbStatement idempotency_claim = {
 	"INSERT INTO jobboard.idempotency_keys (route, caller_id, key, request_hash) "
-	"VALUES ($1, $2, $3, sha256(convert_to(($4::jsonb - '_idempotency_key' - '_if_match')::text, 'UTF8'))) "
-	"ON CONFLICT DO NOTHING RETURNING 1",
-	4, {TEXTOID, INT8OID, TEXTOID, JSONBOID}
+	"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+	4, {TEXTOID, INT8OID, TEXTOID, BYTEAOID}
 };
 
 static JbStatement idempotency_stored = {
-	"SELECT request_hash = sha256(convert_to(($4::jsonb - '_idempotency_key' - '_if_match')::text, 'UTF8')), "
-	"       response "
-	"  FROM jobboard.idempotency_keys WHERE route = $1 AND caller_id = $2 AND key = $3",
-	4, {TEXTOID, INT8OID, TEXTOID, JSONBOID}
+	"SELECT request_hash = $4, response FROM jobboard.idempotency_keys "
+	" WHERE route = $1 AND caller_id = $2 AND key = $3",
+	4, {TEXTOID, INT8OID, TEXTOID, BYTEAOID}
 };
 
 static JbStatement idempotency_record = {
@@ -95,6 +99,24 @@ static JbStatement idempotency_record = {
 	" WHERE route = $1 AND caller_id = $2 AND key = $3",
 	4, {TEXTOID, INT8OID, TEXTOID, JSONBOID}
 };
+
+/*
+ * A keyed hash (HMAC with the signing secret) of the request: bodies may hold
+ * passwords, and an unsalted hash of them would invite offline guessing.
+ */
+static Datum
+RequestHash(Jsonb *args)
+{
+	Datum		values[1] = {JsonbPGetDatum(args)};
+	char	   *request;
+	bytea	   *hash = palloc(VARHDRSZ + JB_HASH_BYTES);
+
+	DbRun(&idempotency_request, values, NULL);
+	request = DbText(0, 0);
+	SET_VARSIZE(hash, VARHDRSZ + JB_HASH_BYTES);
+	CryptoSign(request, strlen(request), (unsigned char *) VARDATA(hash));
+	return PointerGetDatum(hash);
+}
 
 Jsonb *
 IdempotencyBegin(Idempotency *idem, JbArgs *args, const char *route,
@@ -115,8 +137,8 @@ IdempotencyBegin(Idempotency *idem, JbArgs *args, const char *route,
 	values[0] = CStringGetTextDatum(route);
 	values[1] = Int64GetDatum(idem->caller_id);
 	values[2] = CStringGetTextDatum(key);
-	values[3] = JsonbPGetDatum(args->jb);
 	DbEnter();
+	values[3] = RequestHash(args->jb);
 	DbRun(&idempotency_expire, values, NULL);
 	if (DbRun(&idempotency_claim, values, NULL) == 1)
 	{

@@ -1,0 +1,140 @@
+-- Bulk users and applications for the benchmark (bench/), made set-based like
+-- generate_jobs (29_generate.sql): 100,000 users and 5,000,000 applications
+-- take minutes, not hours. Not entry points: a database superuser calls them
+-- from psql; they are granted to no one.
+
+-- n candidates with emails <prefix><i>@bench.example (i = 1..n) and one
+-- common password. The first is registered through jobboard.register, so its
+-- password hash is made by the extension itself (argon2id, salted); the
+-- others get a copy of that hash, so every generated user can log in with
+-- the same password while only one slow hash is computed.
+CREATE FUNCTION jobboard.generate_users(n int, password text DEFAULT 'bench-password-1',
+                                        prefix text DEFAULT 'user')
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = jobboard, pg_catalog, pg_temp
+AS $$
+DECLARE
+	first_email text := prefix || '1@bench.example';
+	first_id bigint;
+	hash text;
+	made bigint;
+	given text[] := '{Ada,Alan,Grace,Linus,Ken,Barbara,Edsger,Margaret,Donald,Frances,Dennis,Radia,John,Katherine,Tim,Sophie,Leslie,Shafi,Niklaus,Hedy}';
+	family text[] := '{Lovelace,Turing,Hopper,Torvalds,Thompson,Liskov,Dijkstra,Hamilton,Knuth,Allen,Ritchie,Perlman,Backus,Johnson,Berners-Lee,Wilson,Lamport,Goldwasser,Wirth,Lamarr}';
+BEGIN
+	IF n < 1 OR prefix !~ '^[a-z][a-z0-9.-]{0,40}$' THEN
+		RAISE EXCEPTION 'n must be positive and prefix a short lower-case word'
+			USING ERRCODE = '22023';
+	END IF;
+
+	PERFORM jobboard.register(NULL, jsonb_build_object('email', first_email,
+		'password', password, 'name', given[1] || ' ' || family[1]));
+	SELECT id, password_hash INTO STRICT first_id, hash
+	  FROM jobboard.users WHERE lower(email) = first_email;
+
+	WITH u AS (
+		INSERT INTO jobboard.users (email, name, password_hash, created_at, updated_at)
+		SELECT prefix || i || '@bench.example',
+		       given[1 + (hashint4(i) & 1023) % 20] || ' ' || family[1 + (hashint4(-i) & 1023) % 20],
+		       hash, at, at
+		  FROM (SELECT i, now() - random() * interval '3 years' AS at
+		          FROM generate_series(2, n) AS i) s
+		RETURNING id)
+	INSERT INTO jobboard.user_roles (user_id, role)
+	SELECT id, 'candidate' FROM u;
+	GET DIAGNOSTICS made = ROW_COUNT;
+
+	RETURN jsonb_build_object('users', made + 1, 'first_id', first_id,
+	                          'email', prefix || '<i>@bench.example', 'password', password);
+END
+$$;
+COMMENT ON FUNCTION jobboard.generate_users(int, text, text) IS 'Bulk-insert candidates sharing one password (hashed once by register) for benchmarks; superuser only.';
+
+-- n applications of candidates to jobs that are not drafts, each with the
+-- status history that leads to its status. Candidates are taken in turn and
+-- each gets jobs spread evenly over the job list (so no pair repeats),
+-- applied to after the job was posted; the status steps follow at quarter
+-- intervals of the time since, so nothing lies in the future.
+CREATE FUNCTION jobboard.generate_applications(n int)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = jobboard, pg_catalog, pg_temp
+AS $$
+DECLARE
+	n_jobs bigint;
+	n_users bigint;
+	per_user bigint;
+	step bigint;
+	made bigint;
+	history bigint;
+BEGIN
+	IF n < 0 THEN
+		RAISE EXCEPTION 'n must not be negative' USING ERRCODE = '22023';
+	END IF;
+
+	CREATE TEMP TABLE generate_jobs_pick ON COMMIT DROP AS
+	SELECT row_number() OVER (ORDER BY id) - 1 AS i, id, posted_at
+	  FROM jobboard.jobs WHERE status <> 'draft';
+	CREATE TEMP TABLE generate_users_pick ON COMMIT DROP AS
+	SELECT row_number() OVER (ORDER BY u.id) - 1 AS i, u.id
+	  FROM jobboard.users u
+	 WHERE NOT u.disabled
+	   AND EXISTS (SELECT FROM jobboard.user_roles r WHERE r.user_id = u.id AND r.role = 'candidate');
+	SELECT count(*) INTO n_jobs FROM generate_jobs_pick;
+	SELECT count(*) INTO n_users FROM generate_users_pick;
+	IF n > 0 AND (n_jobs = 0 OR n_users = 0) THEN
+		RAISE EXCEPTION 'no jobs or no candidates to make applications from'
+			USING ERRCODE = '22023';
+	END IF;
+	IF n = 0 THEN
+		RETURN jsonb_build_object('applications', 0, 'history', 0);
+	END IF;
+	per_user := (n + n_users - 1) / n_users;
+	IF per_user > n_jobs THEN
+		RAISE EXCEPTION 'not enough jobs for % applications per candidate', per_user
+			USING ERRCODE = '22023';
+	END IF;
+	step := n_jobs / per_user;
+	CREATE UNIQUE INDEX ON generate_jobs_pick (i);
+	CREATE UNIQUE INDEX ON generate_users_pick (i);
+	ANALYZE generate_jobs_pick;
+	ANALYZE generate_users_pick;
+
+	WITH a AS (
+		INSERT INTO jobboard.applications (job_id, candidate_id, status, cover_letter,
+		                                   created_at, updated_at)
+		SELECT j.id, u.id, path[array_length(path, 1)],
+		       CASE WHEN r2 < 0.5 THEN 'Hello, I would like to apply: ' || repeat('I ship careful work. ', 1 + (r2 * 20)::int) END,
+		       at, at + (array_length(path, 1) - 1) * (now() - at) / 4
+		  FROM (SELECT k % n_users AS ui, k / n_users AS slot, random() AS r2,
+		               CASE WHEN r1 < 0.65 THEN '{submitted}'::text[]
+		                    WHEN r1 < 0.77 THEN '{submitted,reviewing}'
+		                    WHEN r1 < 0.82 THEN '{submitted,reviewing,interview}'
+		                    WHEN r1 < 0.95 THEN '{submitted,rejected}'
+		                    ELSE '{submitted,withdrawn}' END AS path
+		          FROM (SELECT k, random() AS r1 FROM generate_series(0, n - 1) AS k) g0) g
+		  JOIN generate_users_pick u ON u.i = g.ui
+		  JOIN generate_jobs_pick j ON j.i = ((hashint8(g.ui) & 2147483647) + g.slot * step) % n_jobs
+		 CROSS JOIN LATERAL (SELECT j.posted_at + random() * (now() - j.posted_at) * 0.5 AS at) t
+		ON CONFLICT (job_id, candidate_id) DO NOTHING
+		RETURNING id, candidate_id, status, created_at),
+	h AS (
+		INSERT INTO jobboard.application_history (application_id, status, at, by_user_id)
+		SELECT a.id, p.status, a.created_at + (p.n - 1) * (now() - a.created_at) / 4,
+		       CASE WHEN p.status IN ('submitted', 'withdrawn') THEN a.candidate_id END
+		  FROM a CROSS JOIN LATERAL unnest(CASE a.status
+		           WHEN 'submitted' THEN '{submitted}'::text[]
+		           WHEN 'reviewing' THEN '{submitted,reviewing}'
+		           WHEN 'interview' THEN '{submitted,reviewing,interview}'
+		           WHEN 'rejected' THEN '{submitted,rejected}'
+		           ELSE '{submitted,withdrawn}' END) WITH ORDINALITY AS p(status, n)
+		 ORDER BY a.id, p.n
+		RETURNING 1)
+	SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM h) INTO made, history;
+
+	DROP TABLE generate_jobs_pick;
+	DROP TABLE generate_users_pick;
+	RETURN jsonb_build_object('applications', made, 'history', history);
+END
+$$;
+COMMENT ON FUNCTION jobboard.generate_applications(int) IS 'Bulk-insert applications (with status history) of generated candidates to non-draft jobs for benchmarks; superuser only.';
