@@ -760,4 +760,552 @@ sub send_together {
 	return @out;
 }
 
+# ---------------------------------------------------------------- edge
+#
+# Helpers for the production-edge suites (test/http/3xx-*.t): a second
+# server started from JB_SHIM_BIN with its own settings, requests from
+# another loopback address, the Prometheus text format, background commands
+# and throwaway PostgreSQL clusters in JB_TMPDIR (through scripts/cluster.sh
+# and scripts/db-setup.sh). Not exported by default: `use JB qw(:DEFAULT :edge)`.
+# Everything started here is stopped at exit, also when a test dies.
+
+our %EXPORT_TAGS = (edge => [qw(
+	shim_env start_shim stop_shim shim_alive sanitizer_report shim_log_tail
+	req_at raw_at req_from
+	parse_metrics metric_sum
+	bg_run bg_wait wait_until start_request finish_request lock_row wait_lock_waiters
+	free_pg_port pg_cluster pg_cluster_start pg_cluster_stop pg_cluster_destroy
+	psql_on pg_bin as_pg repo_root
+)]);
+our @EXPORT_OK = @{ $EXPORT_TAGS{edge} };
+
+use POSIX ();
+use File::Temp ();
+use File::Spec ();
+use Cwd ();
+
+my (%edge_shims, %edge_bg, %edge_clusters);
+
+# The repository root (this file is test/lib/JB.pm).
+sub repo_root {
+	my $d = File::Spec->rel2abs(__FILE__);
+	$d =~ s{/test/lib/JB\.pm\z}{} or die "cannot find the repository from $d\n";
+	return $d;
+}
+
+sub _tmpdir { return $ENV{JB_TMPDIR} && -d $ENV{JB_TMPDIR} ? $ENV{JB_TMPDIR} : File::Spec->tmpdir }
+
+# The environment the test server was started with (JB_SHIM_ENV), as a hash.
+sub shim_env {
+	my %e;
+	my $f = $ENV{JB_SHIM_ENV} or return %e;
+	open my $fh, '<', $f or die "cannot read JB_SHIM_ENV $f: $!\n";
+	while (my $l = <$fh>) {
+		chomp $l;
+		next if $l =~ /\A\s*(?:#|\z)/;
+		my ($k, $v) = split /=/, $l, 2;
+		$e{$k} = $v // '';
+	}
+	return %e;
+}
+
+# start_shim(%env): another server from JB_SHIM_BIN with the environment of
+# JB_SHIM_ENV, changed by %env (a key with value undef is removed), listening
+# on a free port of 127.0.0.1 (JOBBOARD_LISTEN=127.0.0.1:0 unless given) in a
+# directory of its own (no .env). Waits (20 s at most) until /health answers.
+# Returns {pid, url, host, port, log, dir}; dies with the log's end otherwise.
+sub start_shim {
+	my (%over) = @_;
+	my $bin = $ENV{JB_SHIM_BIN};
+	die "JB_SHIM_BIN is not set\n" unless $bin && -x $bin;
+	my %env = shim_env();
+	$env{JOBBOARD_LISTEN} = '127.0.0.1:0';
+	$env{JOBBOARD_LOG_FORMAT} = 'json';
+	for my $k (keys %over) {
+		if (defined $over{$k}) { $env{$k} = $over{$k} } else { delete $env{$k} }
+	}
+	my $dir = File::Temp::tempdir('shim-XXXXXX', DIR => _tmpdir());
+	my $log = "$dir/shim.log";
+	my $pid = fork;
+	die "fork: $!\n" unless defined $pid;
+	if (!$pid) {
+		chdir $dir or POSIX::_exit(126);
+		delete $ENV{$_} for grep { /\AJOBBOARD_/ } keys %ENV;
+		$ENV{$_} = $env{$_} for keys %env;
+		open STDIN, '<', '/dev/null';
+		open STDOUT, '>', $log or POSIX::_exit(126);
+		open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
+		exec { $bin } $bin or POSIX::_exit(127);
+	}
+	my $s = { pid => $pid, log => $log, dir => $dir, env => \%env };
+	$edge_shims{$pid} = $s;
+	my $deadline = time + 20;
+	my $addr;
+	while (time < $deadline) {
+		if (open my $fh, '<', $log) {
+			local $/;
+			my $text = <$fh> // '';
+			($addr) = $text =~ /"msg":"listening"[^\n]*"address":"([^"]+)"/;
+			last if $addr;
+		}
+		last unless shim_alive($s);
+		Time::HiRes::sleep(0.05);
+	}
+	if (!$addr) {
+		my $tail = shim_log_tail($s, 30);
+		stop_shim($s, 2);
+		die "the second server did not start listening within 20 s; its log:\n$tail\n";
+	}
+	($s->{host}, $s->{port}) = $addr =~ /\A\[?([^\]]*)\]?:(\d+)\z/;
+	$s->{url} = "http://$s->{host}:$s->{port}";
+	while (time < $deadline) {
+		my $r = HTTP::Tiny->new(timeout => 2)->get("$s->{url}/health");
+		return $s if $r->{status} == 200;
+		last unless shim_alive($s);
+		Time::HiRes::sleep(0.1);
+	}
+	my $tail = shim_log_tail($s, 30);
+	stop_shim($s, 2);
+	die "the second server did not answer /health within 20 s; its log:\n$tail\n";
+}
+
+# True while the server process runs (reaps it when it has exited).
+sub shim_alive {
+	my ($s) = @_;
+	return 0 if defined $s->{exit};
+	my $w = waitpid($s->{pid}, POSIX::WNOHANG());
+	if ($w == $s->{pid}) {
+		_record_exit($s, $?);
+		return 0;
+	}
+	return $w == 0 ? 1 : 0;
+}
+
+sub _record_exit {
+	my ($s, $st) = @_;
+	$s->{signal} = $st & 127;
+	$s->{exit} = $s->{signal} ? 128 + $s->{signal} : $st >> 8;
+	$s->{exited_at} = time;
+	delete $edge_shims{$s->{pid}};
+}
+
+# stop_shim($s, $timeout = 15, $signal = 'TERM'): signal the server and
+# wait for it (bounded); SIGKILL when it outlives the bound. Returns the exit
+# status (128 + n for a signal), undef when it had to be killed; sets
+# $s->{elapsed} (seconds from the signal to the exit).
+sub stop_shim {
+	my ($s, $timeout, $signal) = @_;
+	$timeout //= 15;
+	return $s->{exit} if defined $s->{exit};
+	my $t0 = time;
+	kill($signal // 'TERM', $s->{pid});
+	while (time - $t0 < $timeout) {
+		last unless shim_alive($s);
+		Time::HiRes::sleep(0.02);
+	}
+	$s->{elapsed} = time - $t0;
+	return $s->{exit} if defined $s->{exit};
+	kill 'KILL', $s->{pid};
+	waitpid($s->{pid}, 0);
+	delete $edge_shims{$s->{pid}};
+	$s->{exit} = undef;
+	$s->{killed} = 1;
+	return undef;
+}
+
+# The sanitizer report in a server's log, or '' when there is none.
+sub sanitizer_report {
+	my ($s) = @_;
+	open my $fh, '<', $s->{log} or return '';
+	local $/;
+	my $t = <$fh> // '';
+	return $t =~ /(ERROR: (?:Address|Leak)Sanitizer.*|runtime error:.*|SUMMARY: [A-Za-z]*Sanitizer.*)/s
+		? substr($1, 0, 4000) : '';
+}
+
+sub shim_log_tail {
+	my ($s, $n) = @_;
+	open my $fh, '<', $s->{log} or return "(no log: $!)";
+	my @l = <$fh>;
+	@l = @l[-$n .. -1] if @l > $n;
+	return join '', @l;
+}
+
+# req_at($server_or_url, $method, $path, %opt): req() against another server.
+sub req_at {
+	my ($s, @args) = @_;
+	local $URL = ref $s ? $s->{url} : $s;
+	return req(@args);
+}
+
+# raw_at($server_or_url, $bytes, %opt): raw_request() against another server.
+sub raw_at {
+	my ($s, @args) = @_;
+	local $URL = ref $s ? $s->{url} : $s;
+	return raw_request(@args);
+}
+
+# req_from($local_address, $server_or_url, $method, $path, %opt): req() from
+# a socket bound to another loopback address (127.0.0.2, ...), i.e. as
+# another client IP.
+sub req_from {
+	my ($local, $s, @args) = @_;
+	my $saved = $http;
+	$http = HTTP::Tiny->new(agent => 'jobboard-http-tests/1', timeout => 30,
+		keep_alive => 0, max_redirect => 0, local_address => $local);
+	local $URL = defined $s ? (ref $s ? $s->{url} : $s) : $URL;
+	my $r = eval { req(@args) };
+	my $err = $@;
+	$http = $saved;
+	die $err if $err;
+	return $r;
+}
+
+# parse_metrics($text): the Prometheus text exposition format (0.0.4) read
+# strictly. Returns {samples => [{name, labels => {}, value}], types =>
+# {family => type}, help => {family => text}, errors => [lines that are
+# not valid]}.
+sub parse_metrics {
+	my ($text) = @_;
+	my %m = (samples => [], types => {}, help => {}, errors => []);
+	my $name_re = qr/[a-zA-Z_:][a-zA-Z0-9_:]*/;
+	my $num_re = qr/[-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|Inf|NaN)/;
+	push @{ $m{errors} }, 'the text does not end with a newline' if $text ne '' && $text !~ /\n\z/;
+	for my $line (split /\n/, $text) {
+		next if $line eq '';
+		if ($line =~ /\A# (HELP|TYPE) ($name_re) (.*)\z/) {
+			my ($kind, $family, $what) = ($1, $2, $3);
+			if ($kind eq 'TYPE') {
+				push @{ $m{errors} }, "bad TYPE: $line"
+					unless $what =~ /\A(?:counter|gauge|histogram|summary|untyped)\z/;
+				push @{ $m{errors} }, "second TYPE for $family" if exists $m{types}{$family};
+				$m{types}{$family} = $what;
+			} else {
+				$m{help}{$family} = $what;
+			}
+			next;
+		}
+		next if $line =~ /\A#/;
+		if ($line =~ /\A($name_re)(?:\{(.*)\})? ($num_re)(?: -?\d+)?\z/) {
+			my ($name, $lbl, $val) = ($1, $2 // '', $3);
+			my %labels;
+			my $rest = $lbl;
+			while ($rest =~ s/\A\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\["\\n])*)"\s*(?:,|\z)//) {
+				my ($k, $v) = ($1, $2);
+				$v =~ s/\\(["\\n])/$1 eq 'n' ? "\n" : $1/ge;
+				push @{ $m{errors} }, "label $k twice: $line" if exists $labels{$k};
+				$labels{$k} = $v;
+			}
+			if ($rest =~ /\S/) {
+				push @{ $m{errors} }, "bad labels: $line";
+				next;
+			}
+			$val = $val eq 'Inf' || $val eq '+Inf' ? 9**9**9 : $val eq '-Inf' ? -9**9**9 : $val + 0
+				unless $val eq 'NaN';
+			push @{ $m{samples} }, { name => $name, labels => \%labels, value => $val, line => $line };
+			next;
+		}
+		push @{ $m{errors} }, "not a sample or comment: $line";
+	}
+	return \%m;
+}
+
+# metric_sum($parsed, $name, %labels): the sum of the samples named $name
+# whose labels include %labels (undef when there is none).
+sub metric_sum {
+	my ($m, $name, %want) = @_;
+	my $sum;
+	SAMPLE: for my $s (@{ $m->{samples} }) {
+		next unless $s->{name} eq $name;
+		for my $k (keys %want) {
+			next SAMPLE unless defined $s->{labels}{$k} && $s->{labels}{$k} eq $want{$k};
+		}
+		$sum = ($sum // 0) + $s->{value};
+	}
+	return $sum;
+}
+
+# bg_run($shell_command, $output_file): run a command in the background
+# (sh -c); returns its pid. bg_wait($pid, $timeout) -> its exit status, or
+# undef when it is still running after $timeout seconds (then it is killed).
+sub bg_run {
+	my ($cmd, $out) = @_;
+	$out //= '/dev/null';
+	my $pid = fork;
+	die "fork: $!\n" unless defined $pid;
+	if (!$pid) {
+		open STDIN, '<', '/dev/null';
+		open STDOUT, '>', $out or POSIX::_exit(126);
+		open STDERR, '>&', \*STDOUT or POSIX::_exit(126);
+		exec '/bin/sh', '-c', $cmd or POSIX::_exit(127);
+	}
+	$edge_bg{$pid} = 1;
+	return $pid;
+}
+
+sub bg_wait {
+	my ($pid, $timeout) = @_;
+	my $t0 = time;
+	while (time - $t0 < ($timeout // 30)) {
+		my $w = waitpid($pid, POSIX::WNOHANG());
+		if ($w == $pid) {
+			delete $edge_bg{$pid};
+			return $? >> 8;
+		}
+		return undef if $w < 0;
+		Time::HiRes::sleep(0.02);
+	}
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	delete $edge_bg{$pid};
+	return undef;
+}
+
+# wait_until($timeout, $interval, $code): call $code every $interval
+# seconds until it returns true or $timeout seconds have passed; returns its
+# last value.
+sub wait_until {
+	my ($timeout, $interval, $code) = @_;
+	my $deadline = time + $timeout;
+	my $v;
+	while (1) {
+		$v = $code->();
+		return $v if $v || time >= $deadline;
+		Time::HiRes::sleep($interval);
+	}
+}
+
+# ---- requests left in flight
+
+# start_request($server_or_url, $method, $path, %opt): write a whole request
+# (token, json, headers as for req) on a new connection and return at once;
+# finish_request($h, $timeout = 30) reads its answer (raw_request's shape,
+# plus {elapsed} from the start). %opt also takes local_address.
+sub start_request {
+	my ($s, $method, $path, %opt) = @_;
+	my $url = ref $s ? $s->{url} : $s;
+	my ($host, $port) = $url =~ m{^http://([^/:]+)(?::(\d+))?} or die "cannot parse $url";
+	my $body = exists $opt{json} ? $JSON->encode($opt{json}) : ($opt{body} // '');
+	my $r = "$method $path HTTP/1.1\r\nHost: $host:$port\r\nConnection: close\r\n";
+	$r .= "Authorization: Bearer $opt{token}\r\n" if defined $opt{token};
+	$r .= "Content-Type: application/json\r\n" if exists $opt{json};
+	$r .= "$_: $opt{headers}{$_}\r\n" for sort keys %{ $opt{headers} || {} };
+	$r .= 'Content-Length: ' . length($body) . "\r\n" if length $body || $method =~ /\A(?:POST|PATCH|PUT)\z/;
+	$r .= "\r\n$body";
+	my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp',
+		Timeout => 5, $opt{local_address} ? (LocalAddr => $opt{local_address}) : ())
+		or die "connect to $host:$port: $!\n";
+	binmode $sock;
+	local $SIG{PIPE} = 'IGNORE';
+	my $t0 = time;
+	while (length $r) {
+		my $w = syswrite($sock, $r);
+		die "write: $!\n" unless defined $w;
+		substr($r, 0, $w) = '';
+	}
+	return { sock => $sock, t0 => $t0, what => "$method $path" };
+}
+
+sub finish_request {
+	my ($h, $timeout) = @_;
+	my $sock = $h->{sock};
+	my $buf = '';
+	my $deadline = time + ($timeout // 30);
+	my $closed;
+	while (time < $deadline) {
+		my $rin = '';
+		vec($rin, fileno($sock), 1) = 1;
+		my $left = $deadline - time;
+		$left = 0.01 if $left < 0.01;
+		next unless select(my $rout = $rin, undef, undef, $left > 0.2 ? 0.2 : $left);
+		my $n = sysread($sock, $buf, 65536, length $buf);
+		if (!$n) { $closed = 1; last }
+		my $p = _parse_raw($buf);
+		last if $p && defined $p->{length} && length($p->{body}) >= $p->{length};
+	}
+	my $elapsed = time - $h->{t0};
+	close $sock;
+	my $res = _parse_raw($buf) || { status => 0, headers => {}, body => '', raw => $buf,
+		error => $closed ? 'closed without an answer' : 'no answer in time' };
+	$res->{body} = substr($res->{body}, 0, $res->{length}) if defined $res->{length};
+	$res->{json} = json_body($res->{body});
+	$res->{elapsed} = $elapsed;
+	return $res;
+}
+
+# ---- slow requests made slow for real
+
+# lock_row($select_for_update, $seconds, psql => $psql_command): a background
+# psql session takes a row lock and holds it for $seconds, so that a request
+# that writes that row waits on it. Returns once the lock is held (10 s at
+# most, else dies), with the session's pid: bg_wait() it at the end.
+# psql defaults to JB_PSQL.
+sub lock_row {
+	my ($select, $seconds, %opt) = @_;
+	my $psql = $opt{psql} // $ENV{JB_PSQL};
+	die "no psql command\n" unless $psql;
+	my $tag = 'jb_lock_' . unique_tag();
+	my $script = "BEGIN; $select; SELECT pg_sleep($seconds) AS $tag; COMMIT;";
+	my $pid = bg_run("$psql -c " . _shell_quote($script), _tmpdir() . "/$tag.out");
+	my $held = wait_until(10, 0.05, sub {
+		my $n = `$psql -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%AS $tag%' AND wait_event = 'PgSleep'" 2>/dev/null`;
+		return ($n // '') =~ /\A\s*1\s*\z/;
+	});
+	die "the lock session did not take its lock within 10 s\n" unless $held;
+	return $pid;
+}
+
+# The number of the server's database sessions waiting for a lock (polls
+# until it is at least $n, for $timeout seconds at most).
+sub wait_lock_waiters {
+	my ($n, $timeout, %opt) = @_;
+	my $psql = $opt{psql} // $ENV{JB_PSQL};
+	my $got = 0;
+	wait_until($timeout // 10, 0.05, sub {
+		my $v = `$psql -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE 'jobboard-http%'" 2>/dev/null`;
+		$got = ($v // '') =~ /(\d+)/ ? $1 : 0;
+		return $got >= $n;
+	});
+	return $got;
+}
+
+# ---- throwaway clusters
+
+# PostgreSQL's bin directory (from JB_PSQL, else pg_config).
+sub pg_bin {
+	if (have_psql() && $ENV{JB_PSQL} =~ m{\A(\S+)/psql\s}) {
+		return $1;
+	}
+	my $d = `pg_config --bindir 2>/dev/null`;
+	chomp $d;
+	return $d || '/usr/lib/postgresql/15/bin';
+}
+
+# The command as the account that runs PostgreSQL (postgres when we are root).
+sub as_pg {
+	my (@cmd) = @_;
+	return $> == 0 ? ('runuser', '-u', 'postgres', '--', @cmd) : @cmd;
+}
+
+# A port for a new cluster: nothing listens on it and no lock file claims it.
+# JB_EDGE_PGPORT (default 55900) and the 50 ports after it are tried.
+sub free_pg_port {
+	my $from = $ENV{JB_EDGE_PGPORT} || 55900;
+	my %taken = map { $_->{port} => 1 } values %edge_clusters;
+	for my $p ($from .. $from + 50) {
+		next if $taken{$p};
+		next if -e "/tmp/jobboard-$p/.s.PGSQL.$p.lock" || -e "/tmp/.s.PGSQL.$p.lock";
+		my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $p,
+			Proto => 'tcp', Listen => 1, ReuseAddr => 0);
+		next unless $sock;
+		close $sock;
+		return $p;
+	}
+	die "no free port for a PostgreSQL cluster from $from\n";
+}
+
+sub _run_logged {
+	my (@cmd) = @_;
+	my $out = `@{[ join ' ', map { _shell_quote($_) } @cmd ]} 2>&1`;
+	return ($? == 0, $out);
+}
+
+# pg_cluster($name, %opt): a new cluster in JB_TMPDIR/$name made by
+# scripts/cluster.sh (as the test cluster is: trust authentication, the
+# jobboard library preloaded, test/cluster.conf added), started, with
+# database jobboard prepared by scripts/db-setup.sh (unless db => 0).
+# %opt: conf => [extra settings lines]. Returns {name, datadir, port,
+# sockdir, conninfo (as jobboard_http), su_conninfo}; dies on failure.
+# Destroyed at exit unless pg_cluster_destroy ran.
+sub pg_cluster {
+	my ($name, %opt) = @_;
+	my $root = repo_root();
+	my $c = {
+		name    => $name,
+		datadir => _tmpdir() . "/$name",
+		port    => free_pg_port(),
+		extra   => [],
+	};
+	$c->{sockdir} = "/tmp/jobboard-$c->{port}";
+	$c->{conninfo} = "host=$c->{sockdir} port=$c->{port} user=jobboard_http dbname=jobboard";
+	$c->{su_conninfo} = "host=$c->{sockdir} port=$c->{port} user=postgres dbname=jobboard";
+	$edge_clusters{ $c->{datadir} } = $c;
+	push @{ $c->{extra} }, "$root/test/cluster.conf" if -f "$root/test/cluster.conf";
+	if ($opt{conf} && @{ $opt{conf} }) {
+		my $f = _tmpdir() . "/$name.conf";
+		open my $fh, '>', $f or die "$f: $!\n";
+		print $fh "$_\n" for @{ $opt{conf} };
+		close $fh;
+		chmod 0644, $f;
+		push @{ $c->{extra} }, $f;
+	}
+	my ($ok, $out) = _run_logged("$root/scripts/cluster.sh", 'create', '-D', $c->{datadir}, '-p', $c->{port});
+	die "cluster.sh create $name failed:\n$out\n" unless $ok;
+	return $c if defined $opt{start} && !$opt{start};
+	pg_cluster_start($c);
+	if ($opt{db} // 1) {
+		($ok, $out) = _run_logged("$root/scripts/db-setup.sh", '-p', $c->{port}, '-s', $c->{sockdir}, '-d', 'jobboard');
+		die "db-setup.sh for $name failed:\n$out\n" unless $ok;
+	}
+	return $c;
+}
+
+sub pg_cluster_start {
+	my ($c) = @_;
+	my $root = repo_root();
+	my ($ok, $out) = _run_logged("$root/scripts/cluster.sh", 'start', '-D', $c->{datadir},
+		'-p', $c->{port}, '--test', map { ('-c', $_) } @{ $c->{extra} });
+	die "cluster.sh start $c->{name} failed:\n$out\n" unless $ok;
+	return 1;
+}
+
+# Fast shutdown (pg_ctl stop -m fast), as scripts/cluster.sh stop does.
+sub pg_cluster_stop {
+	my ($c) = @_;
+	my ($ok, $out) = _run_logged(repo_root() . '/scripts/cluster.sh', 'stop', '-D', $c->{datadir}, '-p', $c->{port});
+	die "cluster.sh stop $c->{name} failed:\n$out\n" unless $ok;
+	return 1;
+}
+
+sub pg_cluster_destroy {
+	my ($c) = @_;
+	return unless delete $edge_clusters{ $c->{datadir} };
+	_run_logged(repo_root() . '/scripts/cluster.sh', 'destroy', '-D', $c->{datadir}, '-p', $c->{port});
+}
+
+# psql_on($cluster, $sql, %opt): run SQL as the superuser on a cluster
+# (database jobboard unless db => ...); dies on failure; output as sql().
+sub psql_on {
+	my ($c, $query, %opt) = @_;
+	my @cmd = (pg_bin() . '/psql', '-h', $c->{sockdir}, '-p', $c->{port}, '-U', 'postgres',
+		'-d', $opt{db} // 'jobboard', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-c', $query);
+	my ($ok, $out) = _run_logged(@cmd);
+	die "psql on $c->{name} failed for: $query\n$out" unless $ok;
+	chomp $out;
+	return wantarray ? split(/\n/, $out) : $out;
+}
+
+END {
+	my $st = $?;
+	for my $s (values %edge_shims) {
+		kill 'TERM', $s->{pid};
+	}
+	my $deadline = time + 5;
+	for my $s (values %edge_shims) {
+		while (time < $deadline && waitpid($s->{pid}, POSIX::WNOHANG()) == 0) {
+			Time::HiRes::sleep(0.05);
+		}
+		kill 'KILL', $s->{pid};
+		waitpid($s->{pid}, 0);
+	}
+	for my $pid (keys %edge_bg) {
+		kill 'KILL', $pid;
+		waitpid($pid, 0);
+	}
+	for my $c (values %edge_clusters) {
+		pg_cluster_destroy($c);
+	}
+	$? = $st;
+}
+
 1;
