@@ -788,7 +788,7 @@ my (%edge_shims, %edge_bg, %edge_clusters);
 
 # The repository root (this file is test/lib/JB.pm).
 sub repo_root {
-	my $d = File::Spec->rel2abs(__FILE__);
+	my $d = Cwd::abs_path(__FILE__) // File::Spec->rel2abs(__FILE__);
 	$d =~ s{/test/lib/JB\.pm\z}{} or die "cannot find the repository from $d\n";
 	return $d;
 }
