@@ -145,7 +145,7 @@ ENTRY_POINT(application_create)
 	Datum		result;
 
 	SessionRequire(caller, PERM_APPLICATIONS_CREATE);
-	replay = IdempotencyBegin(&idem, args, "application_create", caller);
+	replay = IdempotencyBegin(&idem, args, "application_create", caller, NULL);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 

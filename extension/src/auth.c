@@ -62,7 +62,7 @@ ENTRY_POINT(register)
 	Jsonb	   *pair;
 
 	(void) SessionCaller(token, false);
-	if ((replay = IdempotencyBegin(&idem, args, "register", NULL)) != NULL)
+	if ((replay = IdempotencyBegin(&idem, args, "register", NULL, NULL)) != NULL)
 	{
 		JsonbValue *id = getKeyJsonValueFromContainer(&replay->root, "user_id", 7, NULL);
 

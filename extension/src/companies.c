@@ -171,7 +171,7 @@ ENTRY_POINT(company_create)
 	Jsonb	   *company;
 
 	SessionRequire(caller, PERM_COMPANIES_CREATE);
-	replay = IdempotencyBegin(&idem, args, "company_create", caller);
+	replay = IdempotencyBegin(&idem, args, "company_create", caller, NULL);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 	ReadCompanyFields(args, &f, true);
@@ -391,7 +391,7 @@ ENTRY_POINT(company_member_add)
 
 	DbEnter();
 	(void) LockCompany(id, caller, true);
-	replay = IdempotencyBegin(&idem, args, "company_member_add", caller);
+	replay = IdempotencyBegin(&idem, args, "company_member_add", caller, NULL);
 	if (replay != NULL)
 		return DbLeaveJsonb(replay);
 	if (ArgsEmail(args, "email", ARG_REQUIRED, &email) == ARG_PRESENT)

@@ -130,6 +130,7 @@ jb_file_create(PG_FUNCTION_ARGS)
 	bytea	   *data = PG_ARGISNULL(2) ? NULL : PG_GETARG_BYTEA_PP(2);
 	char	   *filename = NULL;
 	const char *content_type = NULL;
+	char	   *sha256;
 	Datum		values[6];
 	Idempotency idem;
 	Jsonb	   *replay;
@@ -137,7 +138,8 @@ jb_file_create(PG_FUNCTION_ARGS)
 	int			len;
 
 	SessionRequire(caller, PERM_FILES_UPLOAD);
-	if ((replay = IdempotencyBegin(&idem, args, "file_create", caller)) != NULL)
+	sha256 = data != NULL ? HexSha256(VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data)) : "";
+	if ((replay = IdempotencyBegin(&idem, args, "file_create", caller, sha256)) != NULL)
 		PG_RETURN_JSONB_P(replay);
 	ArgsText(args, "filename", ARG_REQUIRED, 1, FILENAME_MAX_INPUT, &filename);
 	if (data == NULL || VARSIZE_ANY_EXHDR(data) == 0)
@@ -155,7 +157,7 @@ jb_file_create(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(SanitiseFilename(filename));
 	values[2] = CStringGetTextDatum(content_type);
 	values[3] = Int64GetDatum(len);
-	values[4] = CStringGetTextDatum(HexSha256(VARDATA_ANY(data), len));
+	values[4] = CStringGetTextDatum(sha256);
 	values[5] = PointerGetDatum(data);
 	DbEnter();
 	file = DatumGetJsonbP(DbLeaveJsonb(DbRunJsonb(&file_insert, values, NULL)));

@@ -396,7 +396,7 @@ ENTRY_POINT(job_create)
 		else if (!IsJobWriter(company_id, caller))
 			JbForbidden();
 	}
-	replay = IdempotencyBegin(&idem, args, "job_create", caller);
+	replay = IdempotencyBegin(&idem, args, "job_create", caller, NULL);
 	if (replay != NULL)
 		return DbLeaveJsonb(replay);
 	ReadJobFields(args, &f, true);

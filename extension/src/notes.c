@@ -194,7 +194,7 @@ ENTRY_POINT(note_create)
 	Datum		result;
 
 	SessionRequire(caller, PERM_NOTES_WRITE);
-	replay = IdempotencyBegin(&idem, args, "note_create", caller);
+	replay = IdempotencyBegin(&idem, args, "note_create", caller, NULL);
 	if (replay != NULL)
 		PG_RETURN_JSONB_P(replay);
 

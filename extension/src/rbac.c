@@ -138,7 +138,7 @@ ENTRY_POINT(role_create)
 	Jsonb	   *role;
 
 	SessionRequire(caller, PERM_ROLES_MANAGE);
-	if ((replay = IdempotencyBegin(&idem, args, "role_create", caller)) != NULL)
+	if ((replay = IdempotencyBegin(&idem, args, "role_create", caller, NULL)) != NULL)
 		PG_RETURN_JSONB_P(replay);
 	if (ArgsText(args, "name", ARG_REQUIRED, 1, 32, &name) == ARG_PRESENT &&
 		!IsRoleName(name))

@@ -48,7 +48,14 @@ ResourceCheckIfMatchTag(JbArgs *args, const char *etag)
 	char	   *item;
 	char	   *save;
 
-	if (ArgsText(args, "_if_match", 0, 1, 4096, &header) != ARG_PRESENT)
+	ArgState	state = ArgsText(args, "_if_match", 0, 1, 4096, &header);
+
+	if (state == ARG_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_JB_INVALID),
+				 errmsg("1 field is invalid"),
+				 errdetail_internal("[{\"field\": \"_if_match\", \"message\": \"must be an ETag string\"}]")));
+	if (state != ARG_PRESENT)
 		return;
 	for (item = strtok_r(header, ",", &save); item != NULL;
 		 item = strtok_r(NULL, ",", &save))
@@ -105,7 +112,7 @@ static JbStatement idempotency_record = {
  * passwords, and an unsalted hash of them would invite offline guessing.
  */
 static Datum
-RequestHash(Jsonb *args)
+RequestHash(Jsonb *args, const char *content)
 {
 	Datum		values[1] = {JsonbPGetDatum(args)};
 	char	   *request;
@@ -113,6 +120,8 @@ RequestHash(Jsonb *args)
 
 	DbRun(&idempotency_request, values, NULL);
 	request = DbText(0, 0);
+	if (content != NULL)
+		request = psprintf("%s\n%s", request, content);
 	SET_VARSIZE(hash, VARHDRSZ + JB_HASH_BYTES);
 	CryptoSign(request, strlen(request), (unsigned char *) VARDATA(hash));
 	return PointerGetDatum(hash);
@@ -120,7 +129,7 @@ RequestHash(Jsonb *args)
 
 Jsonb *
 IdempotencyBegin(Idempotency *idem, JbArgs *args, const char *route,
-				 const JbCaller *caller)
+				 const JbCaller *caller, const char *content)
 {
 	char	   *key;
 	Datum		values[4];
@@ -138,7 +147,7 @@ IdempotencyBegin(Idempotency *idem, JbArgs *args, const char *route,
 	values[1] = Int64GetDatum(idem->caller_id);
 	values[2] = CStringGetTextDatum(key);
 	DbEnter();
-	values[3] = RequestHash(args->jb);
+	values[3] = RequestHash(args->jb, content);
 	DbRun(&idempotency_expire, values, NULL);
 	if (DbRun(&idempotency_claim, values, NULL) == 1)
 	{

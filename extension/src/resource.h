@@ -33,10 +33,11 @@ typedef struct Idempotency
  * Start an idempotent create. Returns the stored first response when this
  * request repeats an earlier one (the caller answers it as is), NULL when the
  * request is new. Raises 409 when the key was used for a different request.
- * The request is identified by `args` without its header members.
+ * The request is identified by `args` without its header members, plus
+ * `content` (e.g. the digest of an upload's bytes) when not NULL.
  */
 extern Jsonb *IdempotencyBegin(Idempotency *idem, JbArgs *args, const char *route,
-							   const JbCaller *caller);
+							   const JbCaller *caller, const char *content);
 /* Record the response of a new request (no-op without a key). */
 extern void IdempotencyFinish(Idempotency *idem, Jsonb *response);
 
