@@ -146,6 +146,14 @@ ok($raj_note->{id}, 'a recruiter writes one too');
 	problem_ok(create($Emma->{access}, { title => 't' x 201, application_id => 999999999999 }), 422, 'validation_failed',
 		'no such application and a long title: both named', only_fields => [qw(application_id title)]);
 	is(sql('SELECT count(*) FROM jobboard.notes WHERE application_id IS NOT NULL'), $n0, 'none of them wrote a note');
+	# §1.0: an id is a JSON integer, not a number written with an exponent or a fraction.
+	for my $num ("${napp}e0", "$napp.0") {
+		problem_ok(req('POST', '/notes', token => $Emma->{access}, type => 'application/json',
+			body => qq({"title": "Exponent id", "application_id": $num})), 422, 'validation_failed',
+			"application_id written as $num", only_fields => ['application_id']);
+	}
+	is(sql('SELECT count(*) FROM jobboard.notes WHERE application_id IS NOT NULL'), $n0, 'and they wrote no note');
+	sql("DELETE FROM jobboard.notes WHERE title = 'Exponent id' AND owner_id = $Emma->{id}");	# keep the lists below exact
 }
 
 # ------------------------------------------------------------ GET /notes/{id}
