@@ -27,6 +27,9 @@ finish() {
 bail() { not_ok "$*"; finish; }
 
 echo "# apt-get install ./postgresql-15-jobboard_${version}_$arch.deb ./jobboard-http_${version}_$arch.deb"
+# the slim image leaves out /usr/share/doc (the nginx example is checked there)
+# and deletes downloaded packages (the host keeps them between runs)
+rm -f /etc/dpkg/dpkg.cfg.d/docker /etc/apt/apt.conf.d/docker-clean
 # no main cluster on 5432 when postgresql-common is installed
 mkdir -p /etc/postgresql-common
 echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf

@@ -64,7 +64,7 @@ jb_engine() {
 	elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then
 		echo docker
 	else
-		jb_deploy_deps podman runc debootstrap uidmap
+		jb_deploy_deps podman runc debootstrap uidmap catatonit
 		echo podman
 	fi
 }
@@ -104,9 +104,32 @@ jb_base_image() {
 		cp /etc/apt/sources.list.d/*.sources "$dir/etc/apt/sources.list.d/"
 		rm -f "$dir/etc/apt/sources.list"
 	fi
+	# Like Debian's own slim image: no recommends, no apt caches, no
+	# documentation, manual pages or translations (copyright files stay).
 	printf 'APT::Install-Recommends "false";\n' >"$dir/etc/apt/apt.conf.d/90jobboard-norecommends"
-	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/*
-	tar -C "$dir" -c . | "$engine" import - "$ref" >/dev/null
+	cat >"$dir/etc/apt/apt.conf.d/docker-clean" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+	cat >"$dir/etc/dpkg/dpkg.cfg.d/docker" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+DPKG
+	find "$dir/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+	find "$dir/usr/share/doc" -mindepth 1 -type d -empty -delete
+	rm -rf "$dir"/usr/share/man/* "$dir"/usr/share/info/* "$dir"/usr/share/groff/* "$dir"/usr/share/lintian/*
+	find "$dir/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
+	rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/cache/apt/*.bin "$dir"/var/lib/apt/lists/*
+	tar -C "$dir" -c . | "$engine" import - "$ref" >/dev/null 2>&1
 	rm -rf -- "$dir" "$dir.log"
 	jb_say "made $ref"
 }
