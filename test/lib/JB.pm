@@ -780,6 +780,7 @@ our %EXPORT_TAGS = (edge => [qw(
 our @EXPORT_OK = @{ $EXPORT_TAGS{edge} };
 
 use POSIX ();
+use Fcntl ();
 use File::Temp ();
 use File::Spec ();
 use Cwd ();
@@ -1188,20 +1189,57 @@ sub as_pg {
 }
 
 # A port for a new cluster: nothing listens on it and no lock file claims it.
-# JB_EDGE_PGPORT (default 55900) and the 50 ports after it are tried.
+# JB_EDGE_PGPORT (default 55900) and the 49 ports after it are tried, from a
+# random one on. The port stays reserved for this process (an flock on
+# <tmp>/jobboard-edge-ports/<port>.lock) until pg_cluster_destroy, so that
+# runs of these suites side by side never take each other's port, not even
+# while a cluster is stopped.
+my %edge_port_locks;
+
 sub free_pg_port {
 	my $from = $ENV{JB_EDGE_PGPORT} || 55900;
-	my %taken = map { $_->{port} => 1 } values %edge_clusters;
-	for my $p ($from .. $from + 50) {
-		next if $taken{$p};
+	my $n = 50;
+	my $dir = File::Spec->tmpdir . '/jobboard-edge-ports';
+	if (!-d $dir) {
+		mkdir $dir;
+		chmod 01777, $dir;
+	}
+	my $start = int rand $n;
+	for my $i (0 .. $n - 1) {
+		my $p = $from + ($start + $i) % $n;
+		next if $edge_port_locks{$p};
 		next if -e "/tmp/jobboard-$p/.s.PGSQL.$p.lock" || -e "/tmp/.s.PGSQL.$p.lock";
+		open my $fh, '>>', "$dir/$p.lock" or next;
+		if (!flock($fh, Fcntl::LOCK_EX() | Fcntl::LOCK_NB())) {
+			close $fh;
+			next;
+		}
 		my $sock = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $p,
 			Proto => 'tcp', Listen => 1, ReuseAddr => 0);
-		next unless $sock;
+		if (!$sock) {
+			close $fh;
+			next;
+		}
 		close $sock;
+		$edge_port_locks{$p} = $fh;
 		return $p;
 	}
-	die "no free port for a PostgreSQL cluster from $from\n";
+	die "no free port for a PostgreSQL cluster in $from.." . ($from + $n - 1) . "\n";
+}
+
+sub _release_port {
+	my ($p) = @_;
+	my $fh = delete $edge_port_locks{$p} or return;
+	close $fh;
+}
+
+# Port, socket directory and connection strings of a cluster.
+sub _cluster_port {
+	my ($c, $port) = @_;
+	$c->{port} = $port;
+	$c->{sockdir} = "/tmp/jobboard-$port";
+	$c->{conninfo} = "host=$c->{sockdir} port=$port user=jobboard_http dbname=jobboard";
+	$c->{su_conninfo} = "host=$c->{sockdir} port=$port user=postgres dbname=jobboard";
 }
 
 sub _run_logged {
@@ -1223,12 +1261,9 @@ sub pg_cluster {
 	my $c = {
 		name    => $name,
 		datadir => _tmpdir() . "/$name",
-		port    => free_pg_port(),
 		extra   => [],
 	};
-	$c->{sockdir} = "/tmp/jobboard-$c->{port}";
-	$c->{conninfo} = "host=$c->{sockdir} port=$c->{port} user=jobboard_http dbname=jobboard";
-	$c->{su_conninfo} = "host=$c->{sockdir} port=$c->{port} user=postgres dbname=jobboard";
+	_cluster_port($c, free_pg_port());
 	$edge_clusters{ $c->{datadir} } = $c;
 	push @{ $c->{extra} }, "$root/test/cluster.conf" if -f "$root/test/cluster.conf";
 	if ($opt{conf} && @{ $opt{conf} }) {
@@ -1250,13 +1285,24 @@ sub pg_cluster {
 	return $c;
 }
 
+# Start (again) on the cluster's port. The first start moves to another
+# free port when something outside these suites took this one meanwhile.
 sub pg_cluster_start {
 	my ($c) = @_;
 	my $root = repo_root();
-	my ($ok, $out) = _run_logged("$root/scripts/cluster.sh", 'start', '-D', $c->{datadir},
-		'-p', $c->{port}, '--test', map { ('-c', $_) } @{ $c->{extra} });
-	die "cluster.sh start $c->{name} failed:\n$out\n" unless $ok;
-	return 1;
+	for my $try (1 .. 3) {
+		my ($ok, $out) = _run_logged("$root/scripts/cluster.sh", 'start', '-D', $c->{datadir},
+			'-p', $c->{port}, '--test', map { ('-c', $_) } @{ $c->{extra} });
+		if ($ok) {
+			$c->{started} = 1;
+			return 1;
+		}
+		die "cluster.sh start $c->{name} failed:\n$out\n"
+			if $c->{started} || $try == 3 || $out !~ /port \d+ is in use/;
+		my $old = $c->{port};
+		_cluster_port($c, free_pg_port());
+		_release_port($old);
+	}
 }
 
 # Fast shutdown (pg_ctl stop -m fast), as scripts/cluster.sh stop does.
@@ -1271,6 +1317,7 @@ sub pg_cluster_destroy {
 	my ($c) = @_;
 	return unless delete $edge_clusters{ $c->{datadir} };
 	_run_logged(repo_root() . '/scripts/cluster.sh', 'destroy', '-D', $c->{datadir}, '-p', $c->{port});
+	_release_port($c->{port});
 }
 
 # psql_on($cluster, $sql, %opt): run SQL as the superuser on a cluster
