@@ -36,19 +36,19 @@ my $seen429 = 0;
 
 # ------------------------------------------------------------ per second
 
-# A burst from 127.0.0.1: the bucket holds 10 (twice the rate); at most one
-# or two tokens come back while the burst runs, so 20 quick requests must
-# meet a 429.
+# A burst from 127.0.0.1: the bucket holds 10 (twice the rate); a token comes
+# back every 200 ms, far slower than the burst, so it meets a 429 soon after
+# the 10th request (40 is a bound, for a very slow machine).
 my (@ok, $limited, $first);
 my $t0 = time;
-for my $i (1 .. 20) {
+for my $i (1 .. 40) {
 	my $r = req_at($s, 'GET', '/tags');
 	$first //= $r;
 	if ($r->{status} == 429) { $limited = $r; $seen429++; last }
 	push @ok, $r;
 }
 my $burst_time = time - $t0;
-ok($limited, sprintf('a burst of 20 requests meets a 429 (after %d answers, %.2f s)', scalar @ok, $burst_time));
+ok($limited, sprintf('a burst of requests meets a 429 (after %d answers, %.2f s)', scalar @ok, $burst_time));
 cmp_ok(scalar @ok, '>=', 10, 'the whole burst allowance of 2 x 5 = 10 requests is served first');
 cmp_ok(scalar @ok, '<=', 10 + int(5 * $burst_time) + 1, 'no more than the burst plus what refilled meanwhile is served');
 is($first->{status}, 200, 'the first request of the burst is served');
@@ -75,13 +75,12 @@ SKIP: {
 	my $other = req_from('127.0.0.2', $s, 'GET', '/tags');
 	is($other->{status}, 200, 'meanwhile a client at 127.0.0.2 is served');
 	is(int_hdr($other, 'RateLimit-Remaining'), 9, '127.0.0.2 has a bucket of its own (Remaining 9)');
-	my $again = req_at($s, 'GET', '/tags');
-	if ($again->{status} == 429) {
-		$seen429++;
-		pass('127.0.0.1 is still limited right after');
-	} else {
-		fail("127.0.0.1 is still limited right after (got $again->{status})");
-	}
+	# 127.0.0.1 is still limited: five quick requests find at most the one
+	# token that may have come back meanwhile.
+	my @again = map { req_at($s, 'GET', '/tags')->{status} } 1 .. 5;
+	my $n429 = grep { $_ == 429 } @again;
+	$seen429 += $n429;
+	cmp_ok($n429, '>=', 4, "127.0.0.1 is still limited right after (@again)");
 
 	# The operations routes are never limited (a load balancer's health check
 	# or a scraper must not be refused).
