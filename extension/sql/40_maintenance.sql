@@ -9,6 +9,7 @@ SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 DECLARE
 	closed_jobs bigint;
+	notified_jobs bigint;
 	purged_events bigint;
 	purged_sessions bigint;
 	purged_keys bigint;
@@ -25,7 +26,7 @@ BEGIN
 		  FROM closed c JOIN jobboard.applications a ON a.job_id = c.id
 		 GROUP BY c.id, c.title)
 	SELECT (SELECT count(*) FROM closed), (SELECT count(*) FROM notified)
-	  INTO closed_jobs;
+	  INTO closed_jobs, notified_jobs;
 
 	DELETE FROM jobboard.events WHERE created_at < now() - make_interval(secs => retention);
 	GET DIAGNOSTICS purged_events = ROW_COUNT;

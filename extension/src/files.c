@@ -84,15 +84,15 @@ SanitiseFilename(const char *name)
 		else
 			appendStringInfoChar(&out, c);
 	}
-	/* No leading dots or spaces (hidden files, "..") and none trailing. */
-	while (out.len > 0 && (out.data[out.len - 1] == ' ' || out.data[out.len - 1] == '.'))
-		out.data[--out.len] = '\0';
+	/* No leading dots or spaces (hidden files, ".."), none trailing. */
 	base = out.data;
 	while (*base == '.' || *base == ' ')
 		base++;
 	len = strlen(base);
 	if (len > FILENAME_MAX_BYTES)
 		len = pg_mbcliplen(base, len, FILENAME_MAX_BYTES);
+	while (len > 0 && (base[len - 1] == ' ' || base[len - 1] == '.'))
+		len--;
 	if (len == 0)
 		return pstrdup("file");
 	return pnstrdup(base, len);
