@@ -76,6 +76,7 @@ problem_from_sqlstate(const char *s)
 	else if (!strcmp(s, "P0002")) { m.status = 404; m.code = "not_found"; }
 	else if (!strcmp(s, "23505") || !strcmp(s, "55000")) { m.status = 409; m.code = "conflict"; }
 	else if (!strcmp(s, "JB412")) { m.status = 412; m.code = "precondition_failed"; }
+	else if (!strcmp(s, "JB415")) { m.status = 415; m.code = "unsupported_media_type"; }
 	else if (!strcmp(s, "22023")) { m.status = 422; m.code = "validation_failed"; }
 	else if (!strcmp(s, "JB429")) { m.status = 429; m.code = "rate_limited"; }
 	else if (!strcmp(s, "53000") || !strcmp(s, "53300") || !strcmp(s, "57P01") ||

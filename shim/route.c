@@ -166,6 +166,7 @@ route_from_json(json_object *o, struct route *r, char *why, size_t whylen)
 	const char *loc = route_jstr(o, "location");
 	const char *cookie = route_jstr(o, "cookie");
 	const char *auth = route_jstr(o, "auth");
+	const char *kind = route_jstr(o, "kind");
 	json_object *st;
 	static const char *methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 	bool mok = false;
@@ -204,6 +205,27 @@ route_from_json(json_object *o, struct route *r, char *why, size_t whylen)
 		r->body = ROUTE_BODY_MULTIPART;
 	else {
 		snprintf(why, whylen, "body must be none, json or multipart");
+		return -1;
+	}
+	if (!kind || strcmp(kind, "json") == 0)
+		r->kind = ROUTE_KIND_JSON;
+	else if (strcmp(kind, "upload") == 0)
+		r->kind = ROUTE_KIND_UPLOAD;
+	else if (strcmp(kind, "download") == 0)
+		r->kind = ROUTE_KIND_DOWNLOAD;
+	else if (strcmp(kind, "stream") == 0)
+		r->kind = ROUTE_KIND_STREAM;
+	else {
+		snprintf(why, whylen, "kind must be json, upload, download or stream");
+		return -1;
+	}
+	if ((r->kind == ROUTE_KIND_UPLOAD) != (r->body == ROUTE_BODY_MULTIPART)) {
+		snprintf(why, whylen, "an upload route, and only one, takes a multipart body");
+		return -1;
+	}
+	if ((r->kind == ROUTE_KIND_DOWNLOAD || r->kind == ROUTE_KIND_STREAM) &&
+	    strcmp(method, "GET") != 0) {
+		snprintf(why, whylen, "download and stream routes answer GET only");
 		return -1;
 	}
 	if (cookie && !route_ident_ok(cookie, 63)) {
@@ -562,9 +584,23 @@ route_prepare(PGconn *conn, const struct route_table *t, char *err, size_t errle
 				seen = true;
 		if (seen)
 			continue;
-		snprintf(sql, sizeof sql, "SELECT jobboard.%s($1::text, $2::jsonb)",
-		         t->r[i].function);
-		res = PQprepare(conn, t->r[i].function, sql, 2, NULL);
+		switch (t->r[i].kind) {
+		case ROUTE_KIND_UPLOAD:
+			snprintf(sql, sizeof sql,
+			         "SELECT jobboard.%s($1::text, $2::jsonb, $3::bytea)",
+			         t->r[i].function);
+			break;
+		case ROUTE_KIND_DOWNLOAD:
+			snprintf(sql, sizeof sql,
+			         "SELECT file, data FROM jobboard.%s($1::text, $2::jsonb)",
+			         t->r[i].function);
+			break;
+		default:
+			snprintf(sql, sizeof sql, "SELECT jobboard.%s($1::text, $2::jsonb)",
+			         t->r[i].function);
+		}
+		res = PQprepare(conn, t->r[i].function, sql,
+		                t->r[i].kind == ROUTE_KIND_UPLOAD ? 3 : 2, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			if (PQstatus(conn) != CONNECTION_OK) {
 				snprintf(err, errlen, "PQprepare: %s", PQerrorMessage(conn));

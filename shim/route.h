@@ -22,6 +22,13 @@
 
 enum route_body { ROUTE_BODY_NONE, ROUTE_BODY_JSON, ROUTE_BODY_MULTIPART };
 
+/* How the function is called and answered (docs/INTERFACE.md "Calls"):
+ * json: fn(token, args) → jsonb body; upload: fn(token, args, bytea) → jsonb;
+ * download: SELECT file, data FROM fn(token, args) → the bytes; stream:
+ * fn(token, args) → jsonb that opens a Server-Sent Events stream. */
+enum route_kind { ROUTE_KIND_JSON, ROUTE_KIND_UPLOAD, ROUTE_KIND_DOWNLOAD,
+                  ROUTE_KIND_STREAM };
+
 struct route_seg {
 	char *text;             /* literal text, or the parameter name */
 	bool param;
@@ -37,6 +44,7 @@ struct route {
 	bool read_only;
 	bool cacheable;
 	enum route_body body;
+	enum route_kind kind;
 	char *location;         /* NULL or template with {a.b} */
 	char *cookie;           /* NULL or args key fed by the jobboard_refresh cookie */
 	/* compiled */
@@ -96,8 +104,11 @@ unsigned route_current_gen(void);
 void route_uninstall(void);
 /* Load the table from the database through conn and install it. */
 int route_load(PGconn *conn, char *err, size_t errlen);
-/* Prepare `SELECT jobboard.<fn>($1::text,$2::jsonb)` named <fn> for every
- * function of t on conn. -1 only if the connection failed. */
+/* Prepare one statement named <fn> for every function of t on conn, by
+ * kind: `SELECT jobboard.<fn>($1::text,$2::jsonb)` (json, stream),
+ * `SELECT jobboard.<fn>($1::text,$2::jsonb,$3::bytea)` (upload),
+ * `SELECT file, data FROM jobboard.<fn>($1::text,$2::jsonb)` (download).
+ * -1 only if the connection failed. */
 int route_prepare(PGconn *conn, const struct route_table *t, char *err,
                   size_t errlen);
 

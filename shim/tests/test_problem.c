@@ -18,6 +18,7 @@ main(void)
 		{"28P01", 401, "invalid_credentials"}, {"42501", 403, "forbidden"},
 		{"P0002", 404, "not_found"}, {"23505", 409, "conflict"},
 		{"55000", 409, "conflict"}, {"JB412", 412, "precondition_failed"},
+		{"JB415", 415, "unsupported_media_type"},
 		{"22023", 422, "validation_failed"}, {"JB429", 429, "rate_limited"},
 		{"53000", 503, "unavailable"}, {"53300", 503, "unavailable"},
 		{"57P01", 503, "unavailable"}, {"57P03", 503, "unavailable"},

@@ -121,5 +121,34 @@ main(void)
 	}
 	route_uninstall();
 	ok(route_current() == NULL, "uninstalled");
+
+	/* kinds (docs/INTERFACE.md "Calls") */
+	{
+		static const char *kinds_json =
+			"[{\"method\":\"POST\",\"path\":\"/files\",\"function\":\"file_create\","
+			"  \"body\":\"multipart\",\"kind\":\"upload\"},"
+			" {\"method\":\"GET\",\"path\":\"/files/{id}\",\"function\":\"file_get\","
+			"  \"kind\":\"download\"},"
+			" {\"method\":\"GET\",\"path\":\"/events\",\"function\":\"events\",\"kind\":\"stream\"},"
+			" {\"method\":\"GET\",\"path\":\"/me\",\"function\":\"me\"},"
+			" {\"method\":\"GET\",\"path\":\"/x\",\"function\":\"x\",\"kind\":\"socket\"},"
+			" {\"method\":\"POST\",\"path\":\"/y\",\"function\":\"y\",\"kind\":\"upload\"},"
+			" {\"method\":\"POST\",\"path\":\"/z\",\"function\":\"z\",\"body\":\"multipart\"},"
+			" {\"method\":\"DELETE\",\"path\":\"/w\",\"function\":\"w\",\"kind\":\"download\"}]";
+		struct route_table *k = NULL;
+
+		is_int(route_table_parse(kinds_json, &k, err, sizeof err), 0, "kinds parse");
+		is_int(k->n, 4, "unknown kind, upload without multipart (and back), non-GET download skipped");
+		is_int(m(k, "POST", "/files", &mm), ROUTE_FOUND, "POST /files");
+		ok(mm.route->kind == ROUTE_KIND_UPLOAD, "... kind upload");
+		is_int(m(k, "GET", "/files/3", &mm), ROUTE_FOUND, "GET /files/3");
+		ok(mm.route->kind == ROUTE_KIND_DOWNLOAD, "... kind download");
+		is_int(m(k, "GET", "/events", &mm), ROUTE_FOUND, "GET /events");
+		ok(mm.route->kind == ROUTE_KIND_STREAM, "... kind stream");
+		is_int(m(k, "GET", "/me", &mm), ROUTE_FOUND, "GET /me");
+		ok(mm.route->kind == ROUTE_KIND_JSON, "... no kind is json");
+		route_match_clear(&mm);
+		route_table_free(k);
+	}
 	return tap_done();
 }
