@@ -314,28 +314,37 @@ args_add_query(struct args *a, const char *qs, size_t len, const char *take_key,
 }
 
 int
+args_add_field(struct args *a, const char *k, size_t key_len, const char *v,
+               size_t val_len, struct args_error *err)
+{
+	char *key, *val;
+
+	if (key_len > 0 && k[0] == '_') {
+		args_note_bad(err, k, key_len);
+		return 0;
+	}
+	key = malloc(key_len + 1);
+	val = malloc(val_len + 1);
+	if (!key || !val) {
+		free(key);
+		free(val);
+		return args_fail(err, "out of memory");
+	}
+	memcpy(key, k, key_len);
+	key[key_len] = '\0';
+	memcpy(val, v, val_len);
+	val[val_len] = '\0';
+	return args_push(a, key, key_len, val, val_len, ARGS_BODY, err);
+}
+
+int
 args_add_body(struct args *a, const struct jsonv_object *body,
               struct args_error *err)
 {
 	for (size_t i = 0; i < body->n; i++) {
 		const struct jsonv_member *m = &body->m[i];
-		char *key, *val;
 
-		if (m->key_len > 0 && m->key[0] == '_') {
-			args_note_bad(err, m->key, m->key_len);
-			continue;
-		}
-		key = malloc(m->key_len + 1);
-		val = malloc(m->val_len + 1);
-		if (!key || !val) {
-			free(key);
-			free(val);
-			return args_fail(err, "out of memory");
-		}
-		memcpy(key, m->key, m->key_len + 1);
-		memcpy(val, m->val, m->val_len);
-		val[m->val_len] = '\0';
-		if (args_push(a, key, m->key_len, val, m->val_len, ARGS_BODY, err))
+		if (args_add_field(a, m->key, m->key_len, m->val, m->val_len, err))
 			return -1;
 	}
 	return 0;

@@ -66,6 +66,10 @@ int args_add_query(struct args *a, const char *qs, size_t len,
                    const char *take_key, char **taken, struct args_error *err);
 int args_add_body(struct args *a, const struct jsonv_object *body,
                   struct args_error *err);
+/* One body member: key (UTF-8) and its JSON value text, under the body's
+ * rules (a `_` key is collected in err->bad, a repeated key is a 400). */
+int args_add_field(struct args *a, const char *key, size_t key_len,
+                   const char *json_val, size_t val_len, struct args_error *err);
 /* A header-derived key: `val` is a plain string, stored as a JSON string. */
 int args_add_string(struct args *a, const char *key, const char *val,
                     size_t vlen, enum args_src src, struct args_error *err);

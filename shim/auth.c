@@ -53,31 +53,43 @@ auth_parse_header(const char *hdr, char *tok, size_t toklen)
 	return AUTH_BEARER;
 }
 
-void
-auth_jwt_sub(const char *token, char *out, size_t outlen)
+/* The decoded payload object of a JWT (unverified), or NULL. */
+static json_object *
+auth_jwt_payload(const char *token)
 {
 	const char *d1, *d2;
 	unsigned char payload[2048];
 	size_t plen = 0;
-	json_object *o, *sub;
+	json_object *o;
 	json_tokener *tk;
 
-	out[0] = '\0';
 	if (!token || !(d1 = strchr(token, '.')) || !(d2 = strchr(d1 + 1, '.')))
-		return;
+		return NULL;
 	if ((size_t) (d2 - d1 - 1) > (sizeof payload - 1) * 4 / 3)
-		return;
+		return NULL;
 	if (sodium_base642bin(payload, sizeof payload - 1, d1 + 1, (size_t) (d2 - d1 - 1),
 	                      NULL, &plen, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING))
-		return;
+		return NULL;
 	payload[plen] = '\0';
 	tk = json_tokener_new_ex(8);
 	if (!tk)
-		return;
+		return NULL;
 	o = json_tokener_parse_ex(tk, (const char *) payload, (int) plen);
 	json_tokener_free(tk);
-	if (o && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "sub", &sub)) {
+	if (o && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+void
+auth_jwt_sub(const char *token, char *out, size_t outlen)
+{
+	json_object *o = auth_jwt_payload(token), *sub;
+
+	out[0] = '\0';
+	if (o && json_object_object_get_ex(o, "sub", &sub)) {
 		if (json_object_is_type(sub, json_type_string) ||
 		    json_object_is_type(sub, json_type_int)) {
 			const char *s = json_object_get_string(sub);
@@ -89,4 +101,17 @@ auth_jwt_sub(const char *token, char *out, size_t outlen)
 		}
 	}
 	json_object_put(o);
+}
+
+long long
+auth_jwt_exp(const char *token)
+{
+	json_object *o = auth_jwt_payload(token), *exp;
+	long long v = 0;
+
+	if (o && json_object_object_get_ex(o, "exp", &exp) &&
+	    json_object_is_type(exp, json_type_int) && json_object_get_int64(exp) > 0)
+		v = (long long) json_object_get_int64(exp);
+	json_object_put(o);
+	return v;
 }

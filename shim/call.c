@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "download.h"
 #include "etag.h"
 #include "log.h"
 #include "problem.h"
@@ -248,6 +249,72 @@ call_success(const struct call_in *in, PGresult *res, struct resp *out)
 }
 
 static void
+call_pqclear(void *res)
+{
+	PQclear(res);
+}
+
+/*
+ * A download: row (file jsonb, data bytea) in binary format. The jsonb's
+ * binary form is a version byte (1) and the text. The body points into
+ * the PGresult, which the response frees when it is sent. Returns true when
+ * it kept res.
+ */
+static bool
+call_download(const struct call_in *in, PGresult *res, struct resp *out)
+{
+	const char *meta = PQgetvalue(res, 0, 0);
+	int mlen = PQgetlength(res, 0, 0);
+	json_object *root = NULL, *v;
+	const char *ct = NULL, *name = NULL, *sha = NULL;
+	char tag[ETAG_LEN + 1], *disp;
+	size_t len = (size_t) PQgetlength(res, 0, 1);
+
+	if (PQnfields(res) == 2 && !PQgetisnull(res, 0, 0) && mlen > 1 && meta[0] == 1) {
+		json_tokener *tk = json_tokener_new();
+		if (tk) {
+			root = json_tokener_parse_ex(tk, meta + 1, mlen - 1);
+			json_tokener_free(tk);
+		}
+	}
+	if (!root || !json_object_is_type(root, json_type_object) ||
+	    PQgetisnull(res, 0, 1)) {
+		json_object_put(root);
+		log_msg(LL_ERROR, in->request_id, "%s: not a (file jsonb, data bytea) row",
+		        in->route->function);
+		resp_problem(out, 500, "internal", NULL, NULL, in->request_id);
+		return false;
+	}
+	if (json_object_object_get_ex(root, "content_type", &v) &&
+	    json_object_is_type(v, json_type_string))
+		ct = json_object_get_string(v);
+	if (json_object_object_get_ex(root, "filename", &v) &&
+	    json_object_is_type(v, json_type_string))
+		name = json_object_get_string(v);
+	if (json_object_object_get_ex(root, "sha256", &v) &&
+	    json_object_is_type(v, json_type_string))
+		sha = json_object_get_string(v);
+	/* the ETag is the hash of the body: the stored one, or computed */
+	if (!download_etag(sha, tag))
+		etag_compute(PQgetvalue(res, 0, 1), len, tag);
+	out->status = in->route->status;
+	resp_header(out, "ETag", tag);
+	disp = download_disposition(name);
+	if (disp)
+		resp_header(out, "Content-Disposition", disp);
+	free(disp);
+	if (etag_none_match(in->if_none_match, tag)) {
+		out->status = 304;
+		json_object_put(root);
+		return false;
+	}
+	resp_header(out, "Content-Type", download_type_ok(ct) ? ct : DOWNLOAD_FALLBACK_TYPE);
+	json_object_put(root);
+	resp_body_ref(out, NULL, PQgetvalue(res, 0, 1), len, call_pqclear, res);
+	return true;
+}
+
+static void
 call_failure(const struct call_in *in, PGresult *res, struct resp *out)
 {
 	const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -283,8 +350,16 @@ call_failure(const struct call_in *in, PGresult *res, struct resp *out)
 void
 call_route(const struct call_pools *pools, const struct call_in *in, struct resp *out)
 {
-	const char *params[2] = {in->token, in->args};
+	const char *params[3] = {in->token, in->args, (const char *) in->data};
+	int lengths[3] = {0, 0, (int) in->data_len};
+	int formats[3] = {0, 0, 1};
+	bool upload = in->route->kind == ROUTE_KIND_UPLOAD;
+	bool download = in->route->kind == ROUTE_KIND_DOWNLOAD;
 
+	if (upload && in->data_len > (size_t) 0x7fffffff) {
+		resp_problem(out, 413, NULL, "the file is too large", NULL, in->request_id);
+		return;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct pool *used;
 		struct pool_conn *c;
@@ -311,7 +386,9 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 			}
 			*pool_tag(c) = in->table->gen;
 		}
-		res = PQexecPrepared(pg, in->route->function, 2, params, NULL, NULL, 0);
+		res = PQexecPrepared(pg, in->route->function, upload ? 3 : 2, params,
+		                     upload ? lengths : NULL, upload ? formats : NULL,
+		                     download ? 1 : 0);
 		if (pool_conn_failed(pg, res)) {
 			log_msg(LL_WARN, in->request_id, "database connection lost during %s: %s",
 			        in->route->function,
@@ -324,7 +401,10 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 			call_unavailable(out, "the database connection was lost", in->request_id);
 			return;
 		}
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && download) {
+			if (call_download(in, res, out))
+				res = NULL;     /* the response owns it now */
+		} else if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 			call_success(in, res, out);
 		else if (PQresultStatus(res) == PGRES_FATAL_ERROR)
 			call_failure(in, res, out);

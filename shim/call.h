@@ -7,6 +7,9 @@
  * the result or the SQLSTATE into status, headers and body
  * (docs/INTERFACE.md "Calls" and "Errors"): Location, ETag/304, Link
  * rel=next, Set-Cookie, WWW-Authenticate, Retry-After, problem+json.
+ * Uploads pass the file's bytes as a binary $3; downloads read the result
+ * in binary and send the bytes straight out of the PGresult (no copy), with
+ * the file's type, ETag and Content-Disposition (download.h).
  */
 #ifndef SHIM_CALL_H
 #define SHIM_CALL_H
@@ -34,6 +37,8 @@ struct call_in {
 	const char *raw_query;      /* may be NULL */
 	size_t raw_query_len;
 	const char *if_none_match;  /* header or NULL */
+	const unsigned char *data;  /* upload: the file's bytes ($3), NULL: none */
+	size_t data_len;
 };
 
 /* Run the call and fill out (status, body, headers). */

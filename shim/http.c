@@ -15,6 +15,14 @@
  * A body sent to a route whose body is "none" (GET, DELETE, ...) is read and
  * ignored (still subject to the size limit), as most servers do: refusing it
  * with 415 would only break clients that send `{}` out of habit.
+ *
+ * Routes of kind `upload` feed their multipart body to upload.c chunk by
+ * chunk; one that grows past JOBBOARD_MAX_UPLOAD without having announced
+ * it in Content-Length (chunked) is cut there: its connection is closed and
+ * the rest is never read (MHD cannot answer in the middle of a body). A
+ * `stream` route becomes a Server-Sent Events stream (sse.c) once the
+ * database has accepted it; from then on it is not a request in flight
+ * (graceful shutdown ends it instead of waiting for it).
  */
 #include "http.h"
 
@@ -54,6 +62,7 @@
 #define HTTP_CONNECTION_LIMIT 4000
 #define HTTP_PER_IP_LIMIT 256
 #define HTTP_MAX_URI 8192
+#define HTTP_SSE_TIMEOUT_S 60       /* a stream whose writes stall this long goes */
 #define HTTP_ROUTE_RETRY_MS 1000
 #define HTTP_DOCS_CSP \
 	"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -88,7 +97,7 @@ struct track {
 	bool cut;
 };
 
-enum body_mode { BODY_NONE, BODY_JSON, BODY_DISCARD };
+enum body_mode { BODY_NONE, BODY_JSON, BODY_DISCARD, BODY_UPLOAD };
 
 struct req {
 	struct http_server *srv;
@@ -107,6 +116,7 @@ struct req {
 	struct resp pending;
 	bool responded;
 	bool cut;               /* closed by us mid-body (too slow / too big) */
+	const char *cut_why;
 	int status;
 	struct route_table *table;
 	struct route_match m;
@@ -122,6 +132,9 @@ struct req {
 	const char *cors_origin;
 	bool public_doc;        /* /openapi.json, /docs: cacheable */
 	struct limit_result limit;
+	struct upload up;       /* BODY_UPLOAD */
+	struct sse_stream *sse; /* a stream route, once prepared */
+	bool streaming;         /* the stream is open: not in flight any more */
 };
 
 static long long
@@ -174,6 +187,7 @@ http_req_new(struct http_server *s, const char *uri)
 static void
 http_req_free(struct req *r)
 {
+	upload_free(&r->up);
 	resp_free(&r->pending);
 	route_match_clear(&r->m);
 	route_put(r->table);
@@ -378,7 +392,8 @@ http_send(struct req *r, struct MHD_Connection *c, struct resp *rp)
 	ctx.hsts = r->srv->cfg->hsts;
 	ctx.close = atomic_load(&r->srv->draining);
 	/* per-user answers and errors must not be stored by caches on the way */
-	ctx.no_store = !(r->m.route && r->m.route->cacheable) && !r->public_doc;
+	ctx.no_store = !(r->m.route && r->m.route->cacheable) && !r->public_doc &&
+	               !(r->m.route && r->m.route->kind == ROUTE_KIND_STREAM && rp->status == 200);
 	/* the docs page is HTML with its own inline style: relaxed there only */
 	if (r->route_tpl && strcmp(r->route_tpl, "/docs") == 0 && rp->status < 300)
 		ctx.csp = HTTP_DOCS_CSP;
@@ -386,8 +401,11 @@ http_send(struct req *r, struct MHD_Connection *c, struct resp *rp)
 	r->responded = true;
 	http_track_deadline(c, 0);
 	rc = resp_queue(c, rp, &ctx);
-	/* the answer is on its way: back to the keep-alive idle timeout */
-	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, r->srv->idle_timeout_s);
+	/* the answer is on its way: back to the keep-alive idle timeout (a
+	 * stream is suspended while idle, so this only bounds a stalled write) */
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+	                          r->streaming && r->srv->idle_timeout_s < HTTP_SSE_TIMEOUT_S
+	                          ? HTTP_SSE_TIMEOUT_S : r->srv->idle_timeout_s);
 	return rc;
 }
 
@@ -654,9 +672,9 @@ http_begin(struct req *r, struct MHD_Connection *c)
 	case ROUTE_BODY_MULTIPART:
 		if (!upload_content_type_ok(ct))
 			return http_problem(r, c, 415, "the body must be multipart/form-data");
-		if (!upload_supported())
-			return http_problem(r, c, 501, "uploads are not available yet");
-		r->body_mode = BODY_DISCARD;
+		if (upload_begin(&r->up, c, r->body_limit, cl ? len : 0))
+			return http_problem(r, c, 400, r->up.why);
+		r->body_mode = BODY_UPLOAD;
 		break;
 	case ROUTE_BODY_NONE:
 		r->body_mode = has_body ? BODY_DISCARD : BODY_NONE;
@@ -666,6 +684,31 @@ http_begin(struct req *r, struct MHD_Connection *c)
 }
 
 /* ---- the last call: the body is in ------------------------------------ */
+
+/* An upload's args: the file's name, and every other part by its name (a
+ * body member the function does not know: the database names it in a 422,
+ * after checking the token, like any unknown field). */
+static int
+http_upload_args(struct req *r, struct args *a, struct args_error *err)
+{
+	const struct upload *u = &r->up;
+
+	if (u->filename) {
+		struct buf v;
+		int rc;
+
+		buf_init(&v, 64 * 1024);
+		buf_add_json_str(&v, u->filename, strlen(u->filename));
+		rc = v.err ? -1 : args_add_field(a, "filename", 8, v.p, v.len, err);
+		buf_free(&v);
+		if (rc)
+			return -1;
+	}
+	for (size_t i = 0; i < u->nother; i++)
+		if (args_add_field(a, u->other[i], strlen(u->other[i]), "null", 4, err))
+			return -1;
+	return 0;
+}
 
 static enum MHD_Result
 http_finish(struct req *r, struct MHD_Connection *c)
@@ -695,14 +738,34 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	                       sizeof why))
 		return http_problem(r, c, 400, why);
 	/* body's members point into r->body: keep it until args_to_json() */
+	if (r->body_mode == BODY_UPLOAD) {
+		if (upload_end(&r->up))
+			return http_problem(r, c, 400, r->up.why);
+		if (r->up.dup_file || (r->up.filename &&
+		    jsonv_utf8_check(r->up.filename, strlen(r->up.filename), true))) {
+			bool dup = r->up.dup_file;
+			resp_init(&rp, 422);
+			resp_problem(&rp, 422, NULL, "1 field is invalid",
+			             dup ? "[{\"field\":\"" UPLOAD_FIELD "\",\"message\":"
+			                   "\"only one part may be named " UPLOAD_FIELD "\"}]"
+			                 : "[{\"field\":\"filename\",\"message\":"
+			                   "\"must be valid UTF-8\"}]", r->id);
+			return http_send(r, c, &rp);
+		}
+	}
 
 	args_init(&args);
 	args_error_init(&aerr);
 	if (args_add_path(&args, &r->m, &aerr) ||
 	    args_add_query(&args, r->query, r->query_len,
-	                   sse_is_events(rt->path) ? "access_token" : NULL,
+	                   rt->kind == ROUTE_KIND_STREAM ? "access_token" : NULL,
 	                   &query_token, &aerr) ||
-	    args_add_body(&args, &body, &aerr))
+	    args_add_body(&args, &body, &aerr) ||
+	    (r->body_mode == BODY_UPLOAD && http_upload_args(r, &args, &aerr)))
+		goto bad_args;
+	if (rt->kind == ROUTE_KIND_STREAM &&
+	    (hv = http_header(c, "Last-Event-ID")) != NULL &&
+	    args_add_string(&args, "_last_event_id", hv, strnlen(hv, 64), ARGS_HEADER, &aerr))
 		goto bad_args;
 
 	if ((hv = http_header(c, "Idempotency-Key")) != NULL) {
@@ -777,6 +840,14 @@ http_finish(struct req *r, struct MHD_Connection *c)
 		return http_problem(r, c, 413, "the request is too large");
 	}
 
+	/* a stream is registered before the call so no event slips between */
+	if (rt->kind == ROUTE_KIND_STREAM && strcmp(r->method, "GET") == 0 &&
+	    !(r->sse = sse_prepare(tok))) {
+		free(args_json);
+		free(query_token);
+		return http_problem(r, c, 503, "the server is shutting down");
+	}
+
 	memset(&in, 0, sizeof in);
 	in.route = rt;
 	in.table = r->table;
@@ -788,11 +859,35 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	in.raw_query = r->query;
 	in.raw_query_len = r->query_len;
 	in.if_none_match = http_header(c, "If-None-Match");
+	if (r->body_mode == BODY_UPLOAD) {
+		in.data = r->up.data;
+		in.data_len = r->up.len;
+	}
 	resp_init(&rp, 500);
 	call_route(&s->pools, &in, &rp);
 	free(args_json);
+	upload_free(&r->up);    /* the bytes are stored: let them go now */
 	if (rp.status < 400 && tok)
 		auth_jwt_sub(tok, r->user_id, sizeof r->user_id);
+	if (r->sse && rp.status == 200 && rp.body) {
+		int st = sse_start(r->sse, rp.body, rp.len, c, tok, r->id, &rp);
+		if (st == 0) {
+			r->streaming = true;
+			resp_header(&rp, "Cache-Control", "no-cache");
+			resp_header(&rp, "X-Accel-Buffering", "no");
+			atomic_fetch_sub(&s->in_flight, 1);
+		} else {
+			r->sse = NULL;      /* sse_start dropped it */
+			resp_problem(&rp, 500, "internal", NULL, NULL, r->id);
+		}
+	} else if (r->sse) {
+		sse_abort(r->sse);
+		r->sse = NULL;
+	} else if (rt->kind == ROUTE_KIND_STREAM && rp.status == 200) {
+		/* HEAD: the head of a stream, without one */
+		resp_body(&rp, SSE_CONTENT_TYPE, NULL, 0);
+		resp_header(&rp, "Cache-Control", "no-cache");
+	}
 	free(query_token);
 	rc = http_send(r, c, &rp);
 	return rc;
@@ -853,9 +948,17 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		if (http_elapsed_ms(&r->t0) > s->cfg->read_timeout_ms) {
 			r->cut = true;
+			r->cut_why = "too slow";
 			return MHD_NO;      /* too slow: close */
 		}
 		r->received += n;
+		if (r->received > r->body_limit && r->body_mode == BODY_UPLOAD) {
+			/* chunked past the limit: MHD cannot answer mid-body; close now */
+			r->cut = true;
+			r->cut_why = "an upload went past the size limit";
+			upload_free(&r->up);
+			return MHD_NO;
+		}
 		if (r->received > r->body_limit) {
 			r->too_big = true;
 			buf_free(&r->body);
@@ -868,6 +971,8 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		if (r->body_mode == BODY_JSON && !buf_add(&r->body, upload_data, n))
 			r->too_big = true;
+		else if (r->body_mode == BODY_UPLOAD)
+			upload_feed(&r->up, upload_data, n);    /* a malformed body: 400 at the end */
 		return MHD_YES;
 	}
 	return http_finish(r, c);
@@ -880,6 +985,7 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct http_server *s = cls;
 	struct req *r = *con_cls;
 	struct log_access la;
+	const char *sse_why = NULL;
 
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		http_track_deadline(c, http_now_ms() + s->cfg->idle_timeout_ms);
@@ -893,10 +999,23 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	la.duration_ms = http_elapsed_ms(&r->t0);
 	la.ip = r->ip[0] ? r->ip : NULL;
 	la.user_id = r->user_id[0] ? r->user_id : NULL;
-	if (r->started) {
+	if (r->sse) {
+		sse_why = sse_detach(r->sse);
+		r->sse = NULL;
+	}
+	if (r->started && r->streaming) {
+		/* a stream ends when the client goes, its token expires or we stop */
+		log_msg(LL_INFO, la.request_id, "event stream closed (%s)", sse_why ? sse_why :
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ended by the server" :
+		        toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client went away" :
+		        toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" :
+		        toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "writes stalled" : "error");
+		log_access(&la);
+		metrics_observe(la.route, la.method, la.status, la.duration_ms);
+	} else if (r->started) {
 		if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK || r->cut || !r->responded)
 			log_msg(LL_WARN, la.request_id, "request ended early (%s)",
-			        r->cut ? "cut by the server" :
+			        r->cut ? (r->cut_why ? r->cut_why : "cut by the server") :
 			        toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
 			        toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client went away" :
 			        toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ? "shutdown" :
@@ -916,6 +1035,12 @@ http_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	(void) cls;
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* MHD names only the path, but a token must never reach the log */
+	for (char *t = strstr(msg, "access_token="); t; t = strstr(t, "access_token=")) {
+		t += 13;
+		while (*t && *t != '&' && *t != ' ' && *t != '\'' && *t != '`')
+			*t++ = '*';
+	}
 	n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
@@ -928,7 +1053,7 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 {
 	struct http_server *s = calloc(1, sizeof *s);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_ERROR_LOG;
+	                 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");

@@ -3,9 +3,12 @@
  *
  * Owns the process: configuration (exit 2 when bad), the listening socket,
  * the database pools, the HTTP daemon, and the main loop. Signal handlers
- * only set a flag; the main loop maintains the pools (reconnects) a few times
- * a second and, on SIGTERM/SIGINT, stops accepting, waits up to 10 s for
- * requests in flight and exits 0 (1 if requests had to be cut).
+ * only set a flag; the main loop waits on the LISTEN connection (so events
+ * fan out as soon as they are notified), and every tick maintains the pools
+ * (reconnects), cuts slow clients and sends event-stream heartbeats. On
+ * SIGTERM/SIGINT it stops accepting, ends the event streams (they are not
+ * requests in flight), waits up to 10 s for requests in flight and exits 0
+ * (1 if requests had to be cut).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -32,10 +35,12 @@
 #include "notify.h"
 #include "pool.h"
 #include "route.h"
+#include "sse.h"
 #include "version.h"
 
 #define MAIN_DRAIN_SECONDS 10
 #define MAIN_TICK_MS 100
+#define MAIN_SSE_END_MS 2000        /* streams get this long to end cleanly */
 
 static volatile sig_atomic_t main_stop;
 
@@ -163,7 +168,8 @@ main(int argc, char **argv)
 	struct http_server *srv;
 	struct sigaction sa;
 	int fd, cores = main_cores(), cut;
-	struct timespec tick = {0, MAIN_TICK_MS * 1000000L};
+	struct timespec tick = {0, MAIN_TICK_MS * 1000000L}, ts;
+	long long last_tick = 0;
 	struct buf extra;
 	struct notify *listener;
 	unsigned long ticks = 0;
@@ -239,21 +245,45 @@ main(int argc, char **argv)
 	listener = notify_create(cfg.database_url);
 
 	while (!main_stop) {
+		long long now;
+
+		notify_wait(listener, MAIN_TICK_MS);
+		notify_poll(listener);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (now - last_tick < MAIN_TICK_MS)
+			continue;
+		last_tick = now;
 		if (++ticks % (5000 / MAIN_TICK_MS) == 0)
 			limit_sweep();
-		nanosleep(&tick, NULL);
 		http_sweep(srv);
-		notify_poll(listener);
+		sse_tick();
 		pool_maintain(pools.primary);
 		if (pools.replica)
 			pool_maintain(pools.replica);
 	}
 
-	log_msg(LL_INFO, NULL, "stopping: %d request(s) in flight", http_in_flight(srv));
+	{
+		struct sse_stats st;
+
+		sse_get_stats(&st);
+		log_msg(LL_INFO, NULL, "stopping: %d request(s) in flight, %d event stream(s)",
+		        http_in_flight(srv), st.clients);
+	}
 	{
 		int lfd = http_quiesce(srv);
 		if (lfd >= 0)
 			close(lfd);
+	}
+	/* streams end at once (a client reconnects with Last-Event-ID elsewhere) */
+	sse_shutdown();
+	for (int i = 0; i < MAIN_SSE_END_MS / MAIN_TICK_MS; i++) {
+		struct sse_stats st;
+
+		sse_get_stats(&st);
+		if (st.clients == 0)
+			break;
+		nanosleep(&tick, NULL);
 	}
 	for (int i = 0; i < MAIN_DRAIN_SECONDS * 1000 / MAIN_TICK_MS; i++) {
 		if (http_in_flight(srv) == 0)

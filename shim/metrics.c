@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "limit.h"
+#include "sse.h"
 
 #define METRICS_SLOTS 2048
 #define METRICS_MAX_USED 1500
@@ -212,6 +213,21 @@ metrics_render(size_t *len)
 	buf_addf(&b, "# HELP jobboard_rate_limit_rejections_total Requests refused by a rate limit.\n"
 	             "# TYPE jobboard_rate_limit_rejections_total counter\n"
 	             "jobboard_rate_limit_rejections_total %lu\n", limit_rejections());
+	{
+		struct sse_stats st;
+
+		sse_get_stats(&st);
+		buf_addf(&b, "# HELP jobboard_sse_clients Open Server-Sent Events streams.\n"
+		             "# TYPE jobboard_sse_clients gauge\n"
+		             "jobboard_sse_clients %d\n"
+		             "# HELP jobboard_events_queued_total Events queued to event streams (replays included).\n"
+		             "# TYPE jobboard_events_queued_total counter\n"
+		             "jobboard_events_queued_total %lu\n"
+		             "# HELP jobboard_events_slow_clients_total Event streams closed because the client did not keep up.\n"
+		             "# TYPE jobboard_events_slow_clients_total counter\n"
+		             "jobboard_events_slow_clients_total %lu\n",
+		             st.clients, st.events, st.slow_dropped);
+	}
 	if (b.err) {
 		buf_free(&b);
 		return NULL;

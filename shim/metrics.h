@@ -4,8 +4,10 @@
  * Owns the counters the server exposes: requests by route (template, or
  * "unmatched"), method and status; a latency histogram by route and method;
  * the pools' in-use/idle/waiting connections and pool timeouts; rate-limit
- * rejections. Every finished request is reported through metrics_observe();
- * metrics_render() writes the Prometheus text format.
+ * rejections; open event streams (a gauge), events queued to them and
+ * streams cut for being too slow (sse.h). Every finished request is
+ * reported through metrics_observe(); metrics_render() writes the
+ * Prometheus text format.
  */
 #ifndef SHIM_METRICS_H
 #define SHIM_METRICS_H

@@ -1,8 +1,10 @@
 /*
- * notify.c — LISTEN jobboard_routes and reload the route table (see notify.h).
+ * notify.c — LISTEN, route reloads and the event fan-out (see notify.h).
  */
 #include "notify.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,17 +13,22 @@
 
 #include <libpq-fe.h>
 
+#include "fanout.h"
 #include "log.h"
 #include "route.h"
-
-#define NOTIFY_RETRY_MS 1000
+#include "sse.h"
 
 struct notify {
 	char *conninfo;
 	PGconn *pg;
 	long long next_try_ms;
+	int backoff_ms;
 	bool reload_pending;    /* a reload failed: try again */
 	bool ever_connected;
+	bool down_logged;
+	struct fanout *fan;
+	bool fan_due;
+	long long next_fan_ms;
 };
 
 static long long
@@ -45,10 +52,13 @@ notify_create(const char *conninfo)
 {
 	struct notify *n = calloc(1, sizeof *n);
 
-	if (!n || !(n->conninfo = strdup(conninfo))) {
+	if (!n || !(n->conninfo = strdup(conninfo)) || !(n->fan = fanout_create(sse_publish))) {
+		if (n)
+			free(n->conninfo);
 		free(n);
 		return NULL;
 	}
+	n->backoff_ms = NOTIFY_RETRY_MIN_MS;
 	return n;
 }
 
@@ -64,6 +74,21 @@ notify_reload(struct notify *n)
 		n->reload_pending = false;
 }
 
+static void
+notify_drop(struct notify *n)
+{
+	PQfinish(n->pg);
+	n->pg = NULL;
+	n->next_try_ms = notify_now_ms() + n->backoff_ms;
+	n->backoff_ms = n->backoff_ms * 2 > NOTIFY_RETRY_MAX_MS ? NOTIFY_RETRY_MAX_MS
+	                : n->backoff_ms * 2;
+	if (!n->down_logged) {
+		log_msg(LL_WARN, NULL, "listen connection lost; reconnecting "
+		        "(events resume from id %lld)", fanout_position(n->fan));
+		n->down_logged = true;
+	}
+}
+
 static bool
 notify_connect(struct notify *n)
 {
@@ -73,24 +98,44 @@ notify_connect(struct notify *n)
 
 	n->pg = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(n->pg) != CONNECTION_OK) {
-		PQfinish(n->pg);
-		n->pg = NULL;
+		notify_drop(n);
 		return false;
 	}
 	PQsetNoticeProcessor(n->pg, notify_quiet, NULL);
-	res = PQexec(n->pg, "LISTEN jobboard_routes");
+	res = PQexec(n->pg, "LISTEN jobboard_routes; LISTEN jobboard_events");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		PQclear(res);
-		PQfinish(n->pg);
-		n->pg = NULL;
+		notify_drop(n);
 		return false;
 	}
 	PQclear(res);
 	/* whatever changed while we were not listening: reload once */
 	if (n->ever_connected && route_current_gen() > 0)
 		n->reload_pending = true;
+	if (n->down_logged)
+		log_msg(LL_INFO, NULL, "listen connection back");
 	n->ever_connected = true;
+	n->down_logged = false;
+	n->backoff_ms = NOTIFY_RETRY_MIN_MS;
+	n->fan_due = true;      /* catch up on what was written meanwhile */
 	return true;
+}
+
+void
+notify_wait(struct notify *n, int timeout_ms)
+{
+	struct pollfd pfd;
+
+	if (n && n->pg && (pfd.fd = PQsocket(n->pg)) >= 0) {
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, timeout_ms) >= 0 || errno == EINTR)
+			return;
+	}
+	{
+		struct timespec ts = {timeout_ms / 1000, (long) (timeout_ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 }
 
 void
@@ -98,30 +143,43 @@ notify_poll(struct notify *n)
 {
 	PGnotify *nt;
 	bool reload = false;
+	long long now = notify_now_ms();
 
 	if (!n)
 		return;
 	if (!n->pg) {
-		if (notify_now_ms() < n->next_try_ms)
+		if (now < n->next_try_ms)
 			return;
-		if (!notify_connect(n)) {
-			n->next_try_ms = notify_now_ms() + NOTIFY_RETRY_MS;
+		if (!notify_connect(n))
 			return;
-		}
 	}
 	if (!PQconsumeInput(n->pg) || PQstatus(n->pg) != CONNECTION_OK) {
-		PQfinish(n->pg);
-		n->pg = NULL;
-		n->next_try_ms = notify_now_ms() + NOTIFY_RETRY_MS;
+		notify_drop(n);
 		return;
 	}
-	while ((nt = PQnotifies(n->pg)) != NULL) {
-		if (strcmp(nt->relname, "jobboard_routes") == 0)
-			reload = true;
-		PQfreemem(nt);
+	/* notifications that came in during our own queries are read here too */
+	for (int round = 0; round < 4; round++) {
+		while ((nt = PQnotifies(n->pg)) != NULL) {
+			if (strcmp(nt->relname, "jobboard_routes") == 0)
+				reload = true;
+			else if (strcmp(nt->relname, "jobboard_events") == 0)
+				n->fan_due = true;
+			PQfreemem(nt);
+		}
+		if (reload || n->reload_pending) {
+			notify_reload(n);
+			reload = false;
+		}
+		if (!n->fan_due && now < n->next_fan_ms)
+			break;
+		n->fan_due = false;
+		if (fanout_run(n->fan, n->pg)) {
+			notify_drop(n);
+			return;
+		}
+		now = notify_now_ms();
+		n->next_fan_ms = now + (fanout_waiting(n->fan) ? NOTIFY_GAP_MS : NOTIFY_FANOUT_MS);
 	}
-	if (reload || n->reload_pending)
-		notify_reload(n);
 }
 
 void
@@ -131,6 +189,7 @@ notify_destroy(struct notify *n)
 		return;
 	if (n->pg)
 		PQfinish(n->pg);
+	fanout_destroy(n->fan);
 	free(n->conninfo);
 	free(n);
 }

@@ -22,6 +22,7 @@ static const struct {
 
 #define RESP_CSP "default-src 'none'; frame-ancestors 'none'"
 #define RESP_HSTS "max-age=31536000; includeSubDomains"
+#define RESP_STREAM_BLOCK (16 * 1024)
 
 void
 resp_init(struct resp *r, int status)
@@ -30,10 +31,27 @@ resp_init(struct resp *r, int status)
 	r->status = status;
 }
 
+static void
+resp_release_body(struct resp *r)
+{
+	if (r->body_free)
+		r->body_free(r->body_cls);
+	else
+		free(r->body);
+	if (r->reader_free)
+		r->reader_free(r->reader_cls);
+	r->body = NULL;
+	r->body_free = NULL;
+	r->body_cls = NULL;
+	r->reader = NULL;
+	r->reader_free = NULL;
+	r->reader_cls = NULL;
+}
+
 void
 resp_free(struct resp *r)
 {
-	free(r->body);
+	resp_release_body(r);
 	for (size_t i = 0; i < r->nh; i++)
 		free(r->h[i].value);
 	memset(r, 0, sizeof *r);
@@ -59,10 +77,34 @@ resp_header(struct resp *r, const char *name, const char *value)
 void
 resp_body(struct resp *r, const char *content_type, char *body, size_t len)
 {
-	free(r->body);
+	resp_release_body(r);
 	r->content_type = content_type;
 	r->body = body;
 	r->len = len;
+}
+
+void
+resp_body_ref(struct resp *r, const char *content_type, const char *body,
+              size_t len, void (*free_fn)(void *cls), void *cls)
+{
+	resp_release_body(r);
+	r->content_type = content_type;
+	r->body = (char *) body;
+	r->len = len;
+	r->body_free = free_fn;
+	r->body_cls = cls;
+}
+
+void
+resp_stream(struct resp *r, const char *content_type,
+            MHD_ContentReaderCallback reader,
+            MHD_ContentReaderFreeCallback reader_free, void *cls)
+{
+	resp_release_body(r);
+	r->content_type = content_type;
+	r->reader = reader;
+	r->reader_free = reader_free;
+	r->reader_cls = cls;
 }
 
 void
@@ -82,8 +124,16 @@ resp_queue(struct MHD_Connection *conn, struct resp *r, const struct resp_ctx *c
 {
 	struct MHD_Response *m;
 	enum MHD_Result rc;
+	bool has_body = r->status != 204 && r->status != 304;
 
-	if (r->body && r->status != 204 && r->status != 304)
+	if (r->reader && has_body)
+		m = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, RESP_STREAM_BLOCK,
+		                                      r->reader, r->reader_cls,
+		                                      r->reader_free);
+	else if (r->body && has_body && r->body_free)
+		m = MHD_create_response_from_buffer_with_free_callback_cls(
+			r->len, r->body, r->body_free, r->body_cls);
+	else if (r->body && has_body)
 		m = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
 	else
 		m = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -91,8 +141,15 @@ resp_queue(struct MHD_Connection *conn, struct resp *r, const struct resp_ctx *c
 		resp_free(r);
 		return MHD_NO;
 	}
-	if (r->body && r->status != 204 && r->status != 304)
+	if (r->reader && has_body) {
+		r->reader = NULL;       /* MHD owns the stream now */
+		r->reader_free = NULL;
+		r->reader_cls = NULL;
+	} else if (r->body && has_body) {
 		r->body = NULL;         /* MHD owns it now */
+		r->body_free = NULL;
+		r->body_cls = NULL;
+	}
 	for (size_t i = 0; i < sizeof resp_security / sizeof resp_security[0]; i++)
 		MHD_add_response_header(m, resp_security[i].name, resp_security[i].value);
 	MHD_add_response_header(m, "Content-Security-Policy", ctx->csp ? ctx->csp : RESP_CSP);

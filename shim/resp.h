@@ -27,6 +27,15 @@ struct resp {
 	const char *content_type;   /* static; NULL: no body */
 	char *body;                 /* owned */
 	size_t len;
+	/* A body that is not malloc'd (bytes inside a PGresult): released with
+	 * body_free(body_cls) instead of free(). */
+	void (*body_free)(void *cls);
+	void *body_cls;
+	/* A streamed body (Server-Sent Events): MHD pulls it from reader until
+	 * it ends; reader_free(reader_cls) when the response is gone. */
+	MHD_ContentReaderCallback reader;
+	MHD_ContentReaderFreeCallback reader_free;
+	void *reader_cls;
 	struct resp_header h[RESP_MAX_HEADERS];
 	size_t nh;
 };
@@ -47,6 +56,13 @@ void resp_free(struct resp *r);
 void resp_header(struct resp *r, const char *name, const char *value);
 /* Body: takes ownership of a malloc'd buffer. */
 void resp_body(struct resp *r, const char *content_type, char *body, size_t len);
+/* Body borrowed from an owner that free_fn(cls) releases (taken over). */
+void resp_body_ref(struct resp *r, const char *content_type, const char *body,
+                   size_t len, void (*free_fn)(void *cls), void *cls);
+/* A streamed body of unknown length (chunked); takes over cls. */
+void resp_stream(struct resp *r, const char *content_type,
+                 MHD_ContentReaderCallback reader,
+                 MHD_ContentReaderFreeCallback reader_free, void *cls);
 /* A problem+json response (API.md §1.1). errors_json only used for 422. */
 void resp_problem(struct resp *r, int status, const char *code,
                   const char *detail, const char *errors_json,

@@ -28,6 +28,10 @@ main(void)
 	ok(strstr(t, "jobboard_http_request_duration_seconds_count{route=\"/jobs/{id}\",method=\"GET\"} 3\n") != NULL,
 	   "histogram count");
 	ok(strstr(t, "jobboard_rate_limit_rejections_total 0\n") != NULL, "rejections");
+	ok(strstr(t, "# TYPE jobboard_sse_clients gauge\njobboard_sse_clients 0\n") != NULL,
+	   "event stream clients: a gauge");
+	ok(strstr(t, "# TYPE jobboard_events_slow_clients_total counter\n") != NULL,
+	   "slow event-stream clients: a counter");
 	free(t);
 	return tap_done();
 }
