@@ -89,19 +89,20 @@ cat >>"$pgdata/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PGPORT
 unix_socket_directories = '$sock'
-shared_preload_libraries = 'jobboard'
 CONF
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdata" -l /tmp/pg.log -w start >/dev/null ||
 	{ cat /tmp/pg.log; bail "cluster start"; }
 ok "cluster started"
-psql_su() { runuser -u postgres -- psql -h "$sock" -p "$PGPORT" -X -q -v ON_ERROR_STOP=1 "$@"; }
+export PGHOST=$sock PGPORT
+# the steps of README "Deploying" (there: sudo -u postgres psql ...)
+runuser -u postgres -- psql -c "ALTER SYSTEM SET shared_preload_libraries = 'jobboard'" &&
+	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdata" -l /tmp/pg.log -w restart >/dev/null ||
+	{ cat /tmp/pg.log; bail "ALTER SYSTEM SET shared_preload_libraries = 'jobboard', restart"; }
+ok "ALTER SYSTEM SET shared_preload_libraries = 'jobboard', restart"
 password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
-if psql_su -d postgres -c 'CREATE DATABASE jobboard' &&
-	psql_su -d jobboard -v pw="$password" <<'SQL'
-CREATE EXTENSION jobboard;
-CREATE ROLE jobboard_http LOGIN PASSWORD :'pw';
-GRANT jobboard_api TO jobboard_http;
-SQL
+if runuser -u postgres -- psql -c 'CREATE DATABASE jobboard' &&
+	runuser -u postgres -- psql -d jobboard -c 'CREATE EXTENSION jobboard' \
+		-c "CREATE ROLE jobboard_http LOGIN PASSWORD '$password'" -c 'GRANT jobboard_api TO jobboard_http'
 then
 	ok "CREATE EXTENSION jobboard, login role jobboard_http in jobboard_api"
 else
@@ -167,10 +168,13 @@ round_trip() {
 round_trip "http://127.0.0.1:$HTTP_PORT" direct
 
 echo "# nginx with the packaged site example (port $NGINX_PORT -> $HTTP_PORT)"
-zcat -f "$site" | sed -e "s/listen 80;/listen 127.0.0.1:$NGINX_PORT;/" -e '/listen \[::\]:80;/d' \
-	-e "s/server 127.0.0.1:8080 /server 127.0.0.1:$HTTP_PORT /" >/etc/nginx/sites-available/jobboard
+# README: cp the example to sites-available, link it, nginx -t (the ports
+# here are the test's: 80 -> $NGINX_PORT, 8080 -> $HTTP_PORT)
+cp "$site" /etc/nginx/sites-available/jobboard
+sed -i -e "s/listen 80;/listen 127.0.0.1:$NGINX_PORT;/" -e '/listen \[::\]:80;/d' \
+	-e "s/server 127.0.0.1:8080 /server 127.0.0.1:$HTTP_PORT /" /etc/nginx/sites-available/jobboard
 rm -f /etc/nginx/sites-enabled/default
-ln -sf ../sites-available/jobboard /etc/nginx/sites-enabled/jobboard
+ln -s ../sites-available/jobboard /etc/nginx/sites-enabled/jobboard
 if nginx -t >/tmp/nginx-t.log 2>&1; then ok "nginx -t accepts the site example"
 else sed 's/^/#   /' /tmp/nginx-t.log; not_ok "nginx -t accepts the site example"; fi
 if nginx; then
