@@ -19,7 +19,8 @@ trap 'rm -rf -- "$ctx"' EXIT
 	xargs -0 tar -c --no-recursion --ignore-failed-read -f - 2>/dev/null) | tar -x -C "$ctx"
 
 pull=()
-[ "$engine" = podman ] && pull=(--pull=never)
+# docker format: the OCI format has no HEALTHCHECK
+[ "$engine" = podman ] && pull=(--pull=never --format docker)
 for name in postgres http nginx; do
 	start=$(date +%s)
 	jb_say "building localhost/jobboard-$name:$version ($engine)"
