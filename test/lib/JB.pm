@@ -1332,6 +1332,228 @@ sub psql_on {
 	return wantarray ? split(/\n/, $out) : $out;
 }
 
+# ---------------------------------------------------------------- files and events (§3.7, §3.8)
+#
+# multipart/form-data bodies for POST /files, and a Server-Sent Events client
+# on a raw socket that reads incrementally with deadlines. Not exported by
+# default: `use JB qw(:DEFAULT :stream)`.
+
+$EXPORT_TAGS{stream} = [qw(multipart upload_file sse_open sse_read sse_ended sse_close)];
+push @EXPORT_OK, @{ $EXPORT_TAGS{stream} };
+
+# multipart(@parts): a multipart/form-data body; each part is {name, data,
+# filename (optional), type (optional)}. Names and filenames are encoded as
+# browsers do (WHATWG: `"` as %22, CR and LF as %0D, %0A). Returns ($body,
+# $content_type).
+sub multipart {
+	my (@parts) = @_;
+	my $b = 'jbB' . unique_tag() . 'x' . int(rand 1e9);
+	my $enc = sub {
+		my ($s) = @_;
+		utf8::encode($s) if utf8::is_utf8($s);
+		$s =~ s/"/%22/g;
+		$s =~ s/\r/%0D/g;
+		$s =~ s/\n/%0A/g;
+		return $s;
+	};
+	my $body = '';
+	for my $p (@parts) {
+		$body .= "--$b\r\nContent-Disposition: form-data; name=\"" . $enc->($p->{name}) . '"';
+		$body .= '; filename="' . $enc->($p->{filename}) . '"' if defined $p->{filename};
+		$body .= "\r\n";
+		$body .= "Content-Type: $p->{type}\r\n" if defined $p->{type};
+		$body .= "\r\n$p->{data}\r\n";
+	}
+	$body .= "--$b--\r\n";
+	return ($body, "multipart/form-data; boundary=$b");
+}
+
+# upload_file($token, $bytes, %opt): POST /files with one part `file`.
+# %opt: filename (default f.bin), type (the part's Content-Type), parts
+# (more parts, as for multipart), headers, server (another server).
+sub upload_file {
+	my ($token, $data, %opt) = @_;
+	my ($body, $ct) = multipart({ name => 'file', data => $data,
+		filename => $opt{filename} // 'f.bin', type => $opt{type} }, @{ $opt{parts} || [] });
+	my @a = ('POST', '/files', type => $ct, body => $body,
+		defined $token ? (token => $token) : (), headers => $opt{headers} || {});
+	return $opt{server} ? req_at($opt{server}, @a) : req(@a);
+}
+
+# sse_open($path, %opt): GET $path (default /events) on a new connection and
+# read the answer's head. %opt: token (Authorization), last_event_id,
+# headers, server, local_address, rcvbuf (SO_RCVBUF before connecting),
+# timeout (for the head, default 15 s). Returns {status, headers, ...}; a
+# non-200 answer's body is read whole ({body, json}) and the socket closed.
+sub sse_open {
+	my ($path, %opt) = @_;
+	$path //= '/events';
+	my $url = $opt{server} ? (ref $opt{server} ? $opt{server}{url} : $opt{server}) : $URL;
+	my ($host, $port) = $url =~ m{^http://([^/:]+)(?::(\d+))?} or die "cannot parse $url";
+	require Socket;
+	my $sock;
+	socket($sock, Socket::PF_INET(), Socket::SOCK_STREAM(), 0) or die "socket: $!";
+	setsockopt($sock, Socket::SOL_SOCKET(), Socket::SO_RCVBUF(), $opt{rcvbuf}) or die "SO_RCVBUF: $!"
+		if $opt{rcvbuf};
+	if ($opt{local_address}) {
+		bind($sock, Socket::pack_sockaddr_in(0, Socket::inet_aton($opt{local_address})))
+			or die "bind $opt{local_address}: $!";
+	}
+	connect($sock, Socket::pack_sockaddr_in($port, Socket::inet_aton($host)))
+		or die "connect $host:$port: $!";
+	binmode $sock;
+	my $r = "GET $path HTTP/1.1\r\nHost: $host:$port\r\nAccept: text/event-stream\r\n";
+	$r .= "Authorization: Bearer $opt{token}\r\n" if defined $opt{token};
+	$r .= "Last-Event-ID: $opt{last_event_id}\r\n" if defined $opt{last_event_id};
+	$r .= "$_: $opt{headers}{$_}\r\n" for sort keys %{ $opt{headers} || {} };
+	$r .= "\r\n";
+	local $SIG{PIPE} = 'IGNORE';
+	while (length $r) {
+		my $w = syswrite($sock, $r);
+		die "write: $!" unless defined $w;
+		substr($r, 0, $w) = '';
+	}
+	my $c = { sock => $sock, raw => '', text => '', items => [], chunk_left => 0, crlf => 0,
+		ended => 0, eof => 0, status => 0, headers => {} };
+	my $deadline = time + ($opt{timeout} // 15);
+	while (time < $deadline && index($c->{raw}, "\r\n\r\n") < 0 && !$c->{eof}) {
+		_sse_recv($c, 0.2);
+	}
+	my $head = _parse_raw($c->{raw});
+	if (!$head) {
+		close $sock;
+		return { status => 0, error => 'no answer head', raw => $c->{raw} };
+	}
+	$c->{status} = $head->{status};
+	$c->{headers} = $head->{headers};
+	$c->{raw} = $head->{body};
+	$c->{chunked} = lc($head->{headers}{'transfer-encoding'} // '') eq 'chunked';
+	if ($c->{status} != 200) {
+		my $len = $head->{length} // 0;
+		while (time < $deadline && length($c->{raw}) < $len && !$c->{eof}) {
+			_sse_recv($c, 0.2);
+		}
+		close $sock;
+		delete $c->{sock};
+		$c->{body} = substr($c->{raw}, 0, $len);
+		$c->{json} = json_body($c->{body});
+		return $c;
+	}
+	_sse_feed($c);
+	return $c;
+}
+
+# Read what the socket has within $wait seconds into {raw}; 0 at EOF.
+sub _sse_recv {
+	my ($c, $wait) = @_;
+	return 0 if $c->{eof} || !$c->{sock};
+	my $rin = '';
+	vec($rin, fileno($c->{sock}), 1) = 1;
+	my $n = select(my $rout = $rin, undef, undef, $wait);
+	return 1 if $n <= 0;
+	my $got = sysread($c->{sock}, $c->{raw}, 65536, length $c->{raw});
+	if (!$got) {
+		$c->{eof} = 1;
+		return 0;
+	}
+	return 1;
+}
+
+# De-chunk {raw} into {text}, then split {text} into items.
+sub _sse_feed {
+	my ($c) = @_;
+	if (!$c->{chunked}) {
+		$c->{text} .= $c->{raw};
+		$c->{raw} = '';
+	}
+	while ($c->{chunked} && !$c->{ended}) {
+		if ($c->{chunk_left} > 0) {
+			last if $c->{raw} eq '';
+			my $k = $c->{chunk_left} < length $c->{raw} ? $c->{chunk_left} : length $c->{raw};
+			$c->{text} .= substr($c->{raw}, 0, $k, '');
+			$c->{chunk_left} -= $k;
+			$c->{crlf} = 1 if $c->{chunk_left} == 0;
+			next;
+		}
+		if ($c->{crlf}) {
+			last if length $c->{raw} < 2;
+			substr($c->{raw}, 0, 2, '');
+			$c->{crlf} = 0;
+			next;
+		}
+		last unless $c->{raw} =~ /\A([0-9a-fA-F]+)[^\r\n]*\r\n/;
+		my $size = hex $1;
+		substr($c->{raw}, 0, $+[0], '');
+		if ($size == 0) {
+			$c->{ended} = 1;
+			last;
+		}
+		$c->{chunk_left} = $size;
+	}
+	while ($c->{text} =~ s/\A(.*?)\n\n//s) {
+		my $block = $1;
+		my %ev;
+		my @comments;
+		for my $line (split /\n/, $block) {
+			if ($line =~ /\A:\s?(.*)\z/) {
+				push @comments, $1;
+			} elsif ($line =~ /\A([a-z]+):\s?(.*)\z/) {
+				$ev{$1} = exists $ev{$1} && $1 eq 'data' ? "$ev{$1}\n$2" : $2;
+			}
+		}
+		push @{ $c->{items} }, { comment => $_ } for @comments;
+		if (exists $ev{data} || exists $ev{event} || exists $ev{id}) {
+			$ev{json} = json_body($ev{data}) if defined $ev{data};
+			push @{ $c->{items} }, \%ev;
+		}
+	}
+}
+
+# sse_read($c, %opt): items read from the stream, in order: events as
+# {id, event, data, json}, comments as {comment}. Stops when `count` events
+# (comments not counted) have come, when `until` returns true for an item
+# (it is included), when the stream ends, or after `timeout` seconds
+# (default 10). With comments => 0 comments are dropped from the result.
+sub sse_read {
+	my ($c, %opt) = @_;
+	my $deadline = time + ($opt{timeout} // 10);
+	my (@out, $events);
+	$events = 0;
+	while (1) {
+		while (@{ $c->{items} }) {
+			my $it = shift @{ $c->{items} };
+			next if exists $it->{comment} && defined $opt{comments} && !$opt{comments};
+			push @out, $it;
+			$events++ unless exists $it->{comment};
+			return @out if defined $opt{count} && $events >= $opt{count};
+			return @out if $opt{until} && $opt{until}->($it);
+		}
+		last if $c->{ended} || $c->{eof} || !$c->{sock} || time >= $deadline;
+		my $left = $deadline - time;
+		_sse_recv($c, $left < 0.2 ? $left : 0.2);
+		_sse_feed($c);
+	}
+	return @out;
+}
+
+# sse_ended($c, $timeout): true when the server ends the stream (last chunk
+# or EOF) within $timeout seconds; what arrives meanwhile stays readable.
+sub sse_ended {
+	my ($c, $timeout) = @_;
+	my $deadline = time + ($timeout // 10);
+	while (!$c->{ended} && !$c->{eof} && $c->{sock} && time < $deadline) {
+		_sse_recv($c, 0.2);
+		_sse_feed($c);
+	}
+	return $c->{ended} || $c->{eof} ? 1 : 0;
+}
+
+sub sse_close {
+	my ($c) = @_;
+	close $c->{sock} if $c->{sock};
+	delete $c->{sock};
+}
+
 END {
 	my $st = $?;
 	for my $s (values %edge_shims) {
