@@ -94,6 +94,7 @@ struct track {
 	struct track *prev, *next;
 	int fd;
 	atomic_llong deadline_ms;   /* 0: none (answering, or waiting on the DB) */
+	atomic_bool idle;           /* between requests (keep-alive), or none yet */
 	bool cut;
 };
 
@@ -233,6 +234,7 @@ http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_contex
 		t->fd = ci->connect_fd;
 		/* the first request must arrive whole within the read timeout */
 		atomic_init(&t->deadline_ms, http_now_ms() + s->cfg->read_timeout_ms);
+		atomic_init(&t->idle, true);
 		pthread_mutex_lock(&s->track_mu);
 		t->next = s->tracks;
 		if (s->tracks)
@@ -254,11 +256,21 @@ http_notify_connection(void *cls, struct MHD_Connection *c, void **socket_contex
 	}
 }
 
+static void
+http_track_idle(struct MHD_Connection *c, bool idle)
+{
+	struct track *t = http_track(c);
+
+	if (t)
+		atomic_store(&t->idle, idle);
+}
+
 static void *
 http_uri_log(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct http_server *s = cls;
 
+	http_track_idle(c, false);
 	/* the request has begun: it must arrive whole within the read timeout */
 	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, s->read_timeout_s);
 	http_track_deadline(c, http_now_ms() + s->cfg->read_timeout_ms);
@@ -987,8 +999,10 @@ http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct log_access la;
 	const char *sse_why = NULL;
 
-	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		http_track_deadline(c, http_now_ms() + s->cfg->idle_timeout_ms);
+		http_track_idle(c, true);
+	}
 	if (!r)
 		return;
 	*con_cls = NULL;
@@ -1099,8 +1113,23 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 int
 http_quiesce(struct http_server *s)
 {
+	int fd, n = 0;
+
 	atomic_store(&s->draining, true);
-	return (int) MHD_quiesce_daemon(s->d);
+	fd = (int) MHD_quiesce_daemon(s->d);
+	/* idle keep-alive connections go at once; busy ones after their answer
+	 * (it says Connection: close) */
+	pthread_mutex_lock(&s->track_mu);
+	for (struct track *t = s->tracks; t; t = t->next)
+		if (!t->cut && atomic_load(&t->idle)) {
+			shutdown(t->fd, SHUT_RDWR);
+			t->cut = true;
+			n++;
+		}
+	pthread_mutex_unlock(&s->track_mu);
+	if (n)
+		log_msg(LL_INFO, NULL, "closed %d idle connection(s)", n);
+	return fd;
 }
 
 int

@@ -22,7 +22,8 @@ struct http_server;
 struct http_server *http_start(const struct config *cfg,
                                const struct call_pools *pools, int listen_fd,
                                const char *extversion, char *err, size_t errlen);
-/* Stop accepting new connections; in-flight requests go on. Returns the
+/* Stop accepting new connections and close idle keep-alive ones; in-flight
+ * requests go on (their answers say Connection: close). Returns the
  * listening socket (now the caller's to close) or -1. */
 int http_quiesce(struct http_server *s);
 /* Shut down connections whose request did not arrive within the read
