@@ -8,7 +8,8 @@
  * (reconnects), cuts slow clients and sends event-stream heartbeats. On
  * SIGTERM/SIGINT it stops accepting, ends the event streams (they are not
  * requests in flight), waits up to 10 s for requests in flight and exits 0
- * (1 if requests had to be cut).
+ * (1 if requests had to be cut: their database queries are cancelled so the
+ * stop does not wait for them).
  */
 #include <errno.h>
 #include <netdb.h>
@@ -291,6 +292,12 @@ main(int argc, char **argv)
 		nanosleep(&tick, NULL);
 	}
 	cut = http_in_flight(srv);
+	if (cut) {
+		/* a worker waiting on the database would hold up the stop: cancel */
+		int n = pool_cancel_busy(pools.primary) + pool_cancel_busy(pools.replica);
+		log_msg(LL_WARN, NULL, "the drain ran out: %d request(s) cut, %d query(ies) cancelled",
+		        cut, n);
+	}
 	http_stop(srv);
 	if (cut)
 		log_msg(LL_WARN, NULL, "stopped; %d request(s) were cut", cut);

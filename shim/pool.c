@@ -26,6 +26,7 @@ enum slot_state { SLOT_BROKEN, SLOT_CONNECTING, SLOT_IDLE, SLOT_BUSY };
 
 struct pool_conn {
 	PGconn *pg;
+	PGcancel *cancel;       /* made at connect: usable from another thread */
 	enum slot_state state;
 	bool suspect;
 	bool fatal_seen;        /* the server sent FATAL while we were not asking */
@@ -104,9 +105,12 @@ pool_destroy(struct pool *p)
 {
 	if (!p)
 		return;
-	for (int i = 0; i < p->size; i++)
+	for (int i = 0; i < p->size; i++) {
+		if (p->slot[i].cancel)
+			PQfreeCancel(p->slot[i].cancel);
 		if (p->slot[i].pg)
 			PQfinish(p->slot[i].pg);
+	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	free(p->slot);
@@ -326,10 +330,16 @@ static bool
 pool_reconnect(struct pool *p, struct pool_conn *c, enum slot_state then)
 {
 	PGconn *old = c->pg, *pg;
+	PGcancel *old_cancel = c->cancel;
 	unsigned tag = 0;
 	char why[512];
 
+	pthread_mutex_lock(&p->mu);
 	c->pg = NULL;
+	c->cancel = NULL;
+	pthread_mutex_unlock(&p->mu);
+	if (old_cancel)
+		PQfreeCancel(old_cancel);
 	if (old)
 		PQfinish(old);
 	pg = pool_connect(p->conninfo);
@@ -364,6 +374,7 @@ pool_reconnect(struct pool *p, struct pool_conn *c, enum slot_state then)
 		return false;
 	}
 	c->pg = pg;
+	c->cancel = PQgetCancel(pg);
 	c->tag = tag;
 	c->suspect = false;
 	c->state = then;
@@ -416,6 +427,23 @@ pool_maintain(struct pool *p)
 		usable++;
 	}
 	return usable;
+}
+
+int
+pool_cancel_busy(struct pool *p)
+{
+	int n = 0;
+	char err[256];
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	for (int i = 0; i < p->size; i++)
+		if (p->slot[i].state == SLOT_BUSY && p->slot[i].cancel &&
+		    PQcancel(p->slot[i].cancel, err, sizeof err))
+			n++;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 void

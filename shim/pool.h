@@ -51,6 +51,9 @@ unsigned *pool_tag(struct pool_conn *c);
  * connection closed by the server. Returns the number of usable slots. */
 int pool_maintain(struct pool *p);
 void pool_get_stats(struct pool *p, struct pool_stats *s);
+/* Ask the server to cancel the query of every checked-out connection (at
+ * shutdown, for requests that outlived the drain). Returns how many. */
+int pool_cancel_busy(struct pool *p);
 
 /* Did this call fail because the connection is gone (not a SQL error)? */
 bool pool_conn_failed(PGconn *conn, const PGresult *res);
