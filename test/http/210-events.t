@@ -167,6 +167,24 @@ is(scalar(events_of(sse_read($A, timeout => 1))), 0, 'a reconnect with the newes
 	sse_close($B);
 }
 
+# ------------------------------------------------------------ commit order is not id order
+
+{
+	# A transaction takes an event id, then a later one takes the next id and
+	# commits first. The earlier id must still be delivered when it commits.
+	my $q = "BEGIN; SELECT jobboard.emit('test.late', ARRAY[$Ann->{id}]::bigint[], '{\"late\": true}'::jsonb); "
+		. "SELECT pg_sleep(2); COMMIT;";
+	my $bg = bg_run("$ENV{JB_PSQL} -c " . JB::_shell_quote($q));
+	ok(wait_until(5, 0.05, sub { sql("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+		. "AND query LIKE '%test.late%pg_sleep(2)%'") >= 1 }), 'a transaction wrote an event and sleeps');
+	sleep 0.3;
+	emit_sql($Ann->{id}, 'test.early', '{}');
+	my @x = events_of(sse_read($A, count => 2, timeout => 8));
+	is(names_of(@x), 'test.early,test.late', 'the later id comes at once, the earlier one when it commits');
+	ok(@x == 2 && $x[1]{id} < $x[0]{id}, 'the late event has the lower id (' . join(',', map { $_->{id} } @x) . ')');
+	is(bg_wait($bg, 10), 0, 'the slow transaction committed');
+}
+
 # ------------------------------------------------------------ the LISTEN connection comes back
 
 {
