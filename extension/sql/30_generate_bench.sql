@@ -53,7 +53,8 @@ COMMENT ON FUNCTION jobboard.generate_users(int, text, text) IS 'Bulk-insert can
 -- n applications of candidates to jobs that are not drafts, each with the
 -- status history that leads to its status. Candidates are taken in turn and
 -- each gets jobs spread evenly over the job list (so no pair repeats),
--- applied to after the job was posted; the status steps follow at quarter
+-- applied to after the job was posted (generate_jobs may post up to an hour
+-- ahead; such jobs count as posted now); the status steps follow at quarter
 -- intervals of the time since, so nothing lies in the future.
 --
 -- slice/slices: make only that slice of the n; the slices of one n, started
@@ -69,7 +70,7 @@ COMMENT ON FUNCTION jobboard.generate_users(int, text, text) IS 'Bulk-insert can
 CREATE FUNCTION jobboard.generate_applications(n int, slice int DEFAULT 1, slices int DEFAULT 1)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
-SET search_path = jobboard, pg_catalog
+SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
 DECLARE
 	n_jobs bigint;
@@ -97,8 +98,8 @@ BEGIN
 	  FROM jobboard.users u
 	 WHERE NOT u.disabled
 	   AND EXISTS (SELECT FROM jobboard.user_roles r WHERE r.user_id = u.id AND r.role = 'candidate');
-	SELECT count(*) INTO n_jobs FROM generate_jobs_pick;
-	SELECT count(*) INTO n_users FROM generate_users_pick;
+	SELECT count(*) INTO n_jobs FROM pg_temp.generate_jobs_pick;
+	SELECT count(*) INTO n_users FROM pg_temp.generate_users_pick;
 	IF n > 0 AND (n_jobs = 0 OR n_users = 0) THEN
 		RAISE EXCEPTION 'no jobs or no candidates to make applications from'
 			USING ERRCODE = '22023';
@@ -116,10 +117,10 @@ BEGIN
 			USING ERRCODE = '22023';
 	END IF;
 	step := greatest(n_jobs / per_user, 1);
-	CREATE UNIQUE INDEX ON generate_jobs_pick (i);
-	CREATE UNIQUE INDEX ON generate_users_pick (i);
-	ANALYZE generate_jobs_pick;
-	ANALYZE generate_users_pick;
+	CREATE UNIQUE INDEX ON pg_temp.generate_jobs_pick (i);
+	CREATE UNIQUE INDEX ON pg_temp.generate_users_pick (i);
+	ANALYZE pg_temp.generate_jobs_pick;
+	ANALYZE pg_temp.generate_users_pick;
 
 	IF NOT EXISTS (SELECT FROM pg_trigger
 	                WHERE tgrelid IN ('jobboard.applications'::regclass,
@@ -142,9 +143,10 @@ BEGIN
 		                    WHEN r1 < 0.95 THEN '{submitted,rejected}'
 		                    ELSE '{submitted,withdrawn}' END AS path
 		          FROM (SELECT k, random() AS r1 FROM generate_series($5, $5 + $3 - 1) AS k) g0) g
-		  JOIN generate_users_pick u ON u.i = g.ui
-		  JOIN generate_jobs_pick j ON j.i = ((hashint8(g.ui) & 2147483647) + g.slot * $2) %% $4
-		 CROSS JOIN LATERAL (SELECT j.posted_at + random() * (now() - j.posted_at) * 0.5 AS at) t
+		  JOIN pg_temp.generate_users_pick u ON u.i = g.ui
+		  JOIN pg_temp.generate_jobs_pick j ON j.i = ((hashint8(g.ui) & 2147483647) + g.slot * $2) %% $4
+		 CROSS JOIN LATERAL (SELECT least(j.posted_at, now()) AS posted) p0
+		 CROSS JOIN LATERAL (SELECT p0.posted + random() * (now() - p0.posted) * 0.5 AS at) t
 		 %s
 		RETURNING id, candidate_id, status, created_at),
 	h AS (
@@ -166,8 +168,8 @@ BEGIN
 	USING n_users, step, k_count, n_jobs, k_first;
 
 	PERFORM set_config('session_replication_role', role_before, true);
-	DROP TABLE generate_jobs_pick;
-	DROP TABLE generate_users_pick;
+	DROP TABLE pg_temp.generate_jobs_pick;
+	DROP TABLE pg_temp.generate_users_pick;
 	RETURN jsonb_build_object('applications', made, 'history', history);
 END
 $$;
