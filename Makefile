@@ -8,6 +8,7 @@
 #   make installcheck  pg_regress against the server at PGHOST/PGPORT
 #   make psql       psql as superuser on the local cluster's database
 #   make clean      remove build outputs (not .pgdata)
+#   make bench      benchmark: large data set, wrk vs pgbench (bench/bench.sh)
 
 ifeq ($(origin PG_CONFIG),undefined)
 PG_CONFIG := $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -82,3 +83,11 @@ images:
 
 deploy-test: images
 	deploy/deploy-test.sh
+
+# make bench: the large data set in its own cluster (bench/.pgdata, port
+# 54340; made once), then wrk against the shim and pgbench against the same
+# SQL functions; prints one table and updates bench/RESULTS.md.
+.PHONY: bench
+bench: deps
+	$(MAKE) all install
+	bench/bench.sh
