@@ -1,0 +1,172 @@
+#!/usr/bin/perl
+# The report of bench/bench.sh.
+#
+#   bench/report.pl RESULTS.json              print the report (Markdown)
+#   bench/report.pl --update FILE REPORT.md   put REPORT.md between the
+#                                             bench.sh markers of FILE
+#
+# RESULTS.json is what bench.sh collects: the run (date, machine, sizes),
+# one row per workload (wrk at 64 connections and at 1, pgbench tps by
+# client count) and the RSS run. The report is one table plus the targets
+# of issue 6, each met or not and by how much.
+use strict;
+use warnings;
+use JSON::PP;
+
+my $BEGIN = '<!-- bench.sh: begin (written by make bench; edits between the markers are lost) -->';
+my $END = '<!-- bench.sh: end -->';
+
+if (@ARGV && $ARGV[0] eq '--update') {
+	my (undef, $file, $report) = @ARGV;
+	my $new = do { local (@ARGV, $/) = ($report); <> };
+	my $old = -f $file ? do { local (@ARGV, $/) = ($file); <> } : '';
+	if ($old =~ /\Q$BEGIN\E.*?\Q$END\E\n?/s) {
+		$old =~ s/\Q$BEGIN\E.*?\Q$END\E\n?/$BEGIN\n$new$END\n/s;
+	} else {
+		$old .= "\n" if length $old && $old !~ /\n\z/;
+		$old .= "$BEGIN\n$new$END\n";
+	}
+	open my $fh, '>', "$file.tmp" or die "$file.tmp: $!";
+	print $fh $old;
+	close $fh or die "$file.tmp: $!";
+	rename "$file.tmp", $file or die "$file: $!";
+	exit 0;
+}
+
+my $r = do {
+	local (@ARGV, $/) = ($ARGV[0] // die "usage: $0 RESULTS.json\n");
+	decode_json(<>);
+};
+
+sub num { my ($v, $d) = @_; defined $v ? sprintf("%.${d}f", $v) : '–' }
+sub thousands {
+	my ($v) = @_;
+	return '–' unless defined $v;
+	my $s = sprintf('%.0f', $v);
+	1 while $s =~ s/^(\d+)(\d{3})/$1,$2/;
+	return $s;
+}
+sub mib { defined $_[0] ? sprintf('%.1f MiB', $_[0] / 1024) : '–' }
+
+my (%row, @order);
+for my $w (@{$r->{rows}}) {
+	my $pg = $w->{pgbench} || {};
+	my ($best, $best_c);
+	for my $c (1, 2, 4, 8) {
+		next unless defined $pg->{$c};
+		($best, $best_c) = ($pg->{$c}, $c) if !defined $best || $pg->{$c} > $best;
+	}
+	$w->{best} = $best;
+	$w->{best_c} = $best_c;
+	$w->{ratio} = $w->{wrk64} && $best ? $w->{wrk64}{rps} / $best : undef;
+	$row{$w->{name}} = $w;
+	push @order, $w->{name};
+}
+
+my @out;
+push @out, sprintf("Run %s, commit %s. Machine: %s cores (%s), %s; load average when the run began: %s.",
+	$r->{date}, $r->{rev}, $r->{nproc}, $r->{cpu}, $r->{mem}, $r->{load});
+push @out, sprintf("Data: %s (%s).", $r->{sizes},
+	length($r->{generate_seconds} // '') ? "generated in this run in $r->{generate_seconds} s" : 'reused');
+push @out, sprintf("wrk: 1 thread, %s connections for %s s, then 1 connection for %s s. pgbench: -M prepared, 1 thread, "
+	. "%s s at each of 1, 2, 4, 8 and %s clients; the ceiling is the best of 1..8. Shim: release build, "
+	. "default settings (threads = cores, pool = 2 × cores), rate limits off, access log to /dev/null.",
+	$r->{conns}, $r->{duration}, $r->{short}, $r->{short}, $r->{conns});
+push @out, '';
+push @out, "| workload | shim req/s | p50 ms | p99 ms | p50 ms, 1 conn | pgbench best tps (clients) | pgbench tps, $r->{conns} clients | shim ÷ pgbench |";
+push @out, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+my @errors;
+for my $n (@order) {
+	my $w = $row{$n};
+	my ($a, $b) = ($w->{wrk64}, $w->{wrk1});
+	push @out, sprintf('| `%s` | %s | %s | %s | %s | %s | %s | %s |',
+		$w->{label}, thousands($a && $a->{rps}), num($a && $a->{p50_ms}, 2), num($a && $a->{p99_ms}, 1),
+		num($b && $b->{p50_ms}, 2),
+		defined $w->{best} ? sprintf('%s (%d)', thousands($w->{best}), $w->{best_c}) : '–',
+		thousands($w->{pgbench}{$r->{conns}}), num($w->{ratio}, 2));
+	for my $x ([64, $a], [1, $b]) {
+		my ($c, $s) = @$x;
+		next unless $s;
+		my @e = map { $s->{$_} ? "$s->{$_} $_" : () } qw(status connect read write timeout);
+		push @errors, "`$w->{label}` at $c connection(s): " . join(', ', @e) . " of " . thousands($s->{requests}) if @e;
+	}
+}
+push @out, '';
+push @out, 'Errors (status = answers other than 2xx/3xx): ' . join('; ', @errors) . '.' if @errors;
+
+my ($list, $deep) = @row{qw(list deep)};
+my ($deep_rps, $deep_pg, $deep_p50);
+if ($list && $deep) {
+	$deep_rps = $list->{wrk64} && $deep->{wrk64} && $deep->{wrk64}{rps} ? $list->{wrk64}{rps} / $deep->{wrk64}{rps} : undef;
+	$deep_pg = $list->{best} && $deep->{best} ? $list->{best} / $deep->{best} : undef;
+	$deep_p50 = $list->{wrk1} && $deep->{wrk1} && $list->{wrk1}{p50_ms} ? $deep->{wrk1}{p50_ms} / $list->{wrk1}{p50_ms} : undef;
+	push @out, sprintf('Cursor page 100,000 rows deep against page 1 (cost = time per request): ×%s through the shim '
+		. '(req/s at %s connections), ×%s on pgbench (ceiling tps), ×%s in p50 at 1 connection.',
+		num($deep_rps, 2), $r->{conns}, num($deep_pg, 2), num($deep_p50, 2));
+}
+
+my $rss = $r->{rss};
+my ($rss_peak, $rss_growth, $rss_reqs);
+if ($rss) {
+	$rss_peak = $rss->{peak_kib};
+	$rss_growth = $rss->{end_kib} - $rss->{at10_kib};
+	$rss_reqs = $rss->{wrk} ? $rss->{wrk}{requests} : 0;
+	push @out, '';
+	push @out, sprintf('Shim memory (VmRSS): %s after start; %s with %d idle keep-alive connections open; '
+		. 'then %d busy connections (GET /health 90 %%, GET /jobs/{id} 5 %%, GET /me 4.5 %%, GET /jobs 0.5 %%) made %s requests in %s s '
+		. '(%s req/s, %s non-2xx): peak %s, %s after the first 10 %% of the run, %s at the end (%s%s). Idle connections: %s.',
+		mib($rss->{start_kib}), mib($rss->{idle_kib}), $rss->{idle_open}, 256,
+		thousands($rss_reqs), num($rss->{wrk} && $rss->{wrk}{seconds}, 0), thousands($rss->{wrk} && $rss->{wrk}{rps}),
+		thousands($rss->{wrk} && $rss->{wrk}{status}),
+		mib($rss_peak), mib($rss->{at10_kib}), mib($rss->{end_kib}), $rss_growth >= 0 ? '+' : '−',
+		mib(abs $rss_growth), $rss->{idle_final} || '?');
+}
+
+# --- the targets of issue 6 ---
+my @t;
+my $verdict = sub {
+	my ($what, $value, $ok, $by) = @_;
+	push @t, sprintf('| %s | %s | %s |', $what, $value,
+		!defined $ok ? 'not measured' : $ok ? 'met' : "**not met**$by");
+};
+for my $x (['list', 0.8], ['search', 0.8], ['job', 0.5], ['me', 0.5]) {
+	my ($n, $goal) = @$x;
+	my $w = $row{$n} or next;
+	my $v = $w->{ratio};
+	$verdict->("shim ÷ pgbench ≥ $goal on `$w->{label}`", num($v, 2),
+		defined $v ? $v >= $goal : undef,
+		defined $v ? sprintf(' (%.0f %% short)', 100 * ($goal - $v) / $goal) : '');
+}
+if (defined $deep_rps || defined $deep_p50) {
+	my $worst = (sort { $b <=> $a } grep { defined } $deep_rps, $deep_p50)[0];
+	$verdict->('cursor page 100,000 deep ≤ 1.5 × page 1',
+		sprintf('×%s (req/s), ×%s (p50, 1 conn)', num($deep_rps, 2), num($deep_p50, 2)),
+		$worst <= 1.5, sprintf(' (×%.2f)', $worst));
+}
+if (my $s = $row{search}) {
+	my $p99 = $s->{wrk64} && $s->{wrk64}{p99_ms};
+	$verdict->("`GET /jobs?q=...` p99 < 50 ms at $r->{conns} connections", defined $p99 ? num($p99, 1) . ' ms' : '–',
+		defined $p99 ? $p99 < 50 : undef, defined $p99 ? sprintf(' (%.1f×)', $p99 / 50) : '');
+}
+if ($rss) {
+	my $full = $rss_reqs >= 1_000_000;
+	$verdict->('shim RSS < 64 MiB with 1,000 idle + 256 active connections',
+		sprintf('peak %s (%d idle open)', mib($rss_peak), $rss->{idle_open}),
+		$rss->{idle_open} >= 1000 ? $rss_peak < 64 * 1024 : 0,
+		$rss->{idle_open} >= 1000 ? sprintf(' (%s over)', mib($rss_peak - 64 * 1024)) : ' (fewer idle connections held)');
+	$verdict->('no RSS growth over 1,000,000 requests (≤ 1 MiB from 10 % to the end)',
+		sprintf('%s%s over %s requests', $rss_growth >= 0 ? '+' : '−', mib(abs $rss_growth), thousands($rss_reqs)),
+		$rss_growth <= 1024 && $full, $full ? sprintf(' (+%s)', mib($rss_growth)) : ' (fewer than 1,000,000 requests in the time bound)');
+}
+if (($r->{cache} // '') eq 'none') {
+	push @t, '| response cache ≥ 5 × uncached, change visible on the next request | the shim has no response cache yet (shim/cache.c caches nothing) | cannot be measured |';
+} else {
+	push @t, '| response cache ≥ 5 × uncached, change visible on the next request | not measured by bench.sh yet | not measured |';
+}
+push @out, '';
+push @out, 'Targets of issue 6:';
+push @out, '';
+push @out, '| target | measured | verdict |';
+push @out, '| --- | --- | --- |';
+push @out, @t;
+print join("\n", @out), "\n";
