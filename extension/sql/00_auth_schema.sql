@@ -98,8 +98,9 @@ UNION ALL
 SELECT 'candidate', p FROM pg_catalog.unnest(ARRAY['applications:create',
 	'notes:write', 'files:upload']) AS p;
 
--- pg_dump keeps the data of extension tables only when told to.
-SELECT pg_catalog.pg_extension_config_dump('jobboard.secret', '');
+-- pg_dump keeps the data of extension tables only when told to. The signing
+-- secret is not dumped: CREATE EXTENSION on restore makes a new one (access
+-- tokens and cursors from before the dump are refused; refresh tokens work).
 SELECT pg_catalog.pg_extension_config_dump('jobboard.roles', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.role_permissions',
 	'WHERE role NOT IN (''admin'', ''employer'', ''candidate'')');

@@ -182,9 +182,8 @@ SELECT pg_catalog.pg_extension_config_dump('jobboard.companies_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.company_members', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.jobs', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.jobs_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('jobboard.tags', '');
-SELECT pg_catalog.pg_extension_config_dump('jobboard.tags_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('jobboard.job_tags', '');
+-- tags and job_tags are not dumped: the triggers on jobs rebuild them as the
+-- jobs are restored.
 SELECT pg_catalog.pg_extension_config_dump('jobboard.files', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.files_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('jobboard.applications', '');
