@@ -290,5 +290,15 @@ SKIP: {
 	is(sanitizer_report($s), '', 'no sanitizer report in its log');
 }
 
+# ------------------------------------------------------------ the query token is never logged
+
+if ($ENV{JB_SHIM_LOG} && open my $fh, '<', $ENV{JB_SHIM_LOG}) {
+	local $/;
+	my $log = <$fh>;
+	my ($sig) = $Ann->{access} =~ /\.([^.]+)\z/;
+	ok(index($log, $sig) < 0, 'the token sent as ?access_token= never appears in the server log');
+	unlike($log, qr/access_token=[A-Za-z0-9_-]/, 'no access_token= value at all');
+}
+
 sse_close($_) for $E, $R, $A, $O;
 done_testing;
