@@ -230,7 +230,10 @@ call_success(const struct call_in *in, PGresult *res, struct resp *out)
 	}
 	json_object_put(root);
 
-	if (is_get && rt->status == 200 && (rt->cacheable || rt->single)) {
+	/* every 200 of a GET: a tag of the caller's own body is always safe, and
+	 * public lists that members see differently (not `cacheable`) need one
+	 * too (API.md §1.3) */
+	if (is_get && rt->status == 200) {
 		char tag[ETAG_LEN + 1];
 		etag_compute(text, len, tag);
 		resp_header(out, "ETag", tag);
