@@ -350,6 +350,83 @@ call_failure(const struct call_in *in, PGresult *res, struct resp *out)
 		resp_header(out, "Retry-After", CALL_RETRY_AFTER_DOWN);
 }
 
+static const char *
+call_field_of(json_object *e)
+{
+	json_object *f;
+
+	if (json_object_is_type(e, json_type_object) &&
+	    json_object_object_get_ex(e, "field", &f) && json_object_is_type(f, json_type_string))
+		return json_object_get_string(f);
+	return NULL;
+}
+
+char *
+call_merge_errors(const char *db_errors, const char *shim_errors, size_t *n)
+{
+	json_object *db = db_errors ? json_tokener_parse(db_errors) : NULL;
+	json_object *sh = json_tokener_parse(shim_errors);
+	json_object *all = json_object_new_array();
+	char *text = NULL;
+	size_t nd = 0;
+
+	*n = 0;
+	if (!sh || !all || !json_object_is_type(sh, json_type_array))
+		goto out;
+	if (db && json_object_is_type(db, json_type_array)) {
+		nd = json_object_array_length(db);
+		for (size_t i = 0; i < nd; i++)
+			json_object_array_add(all, json_object_get(json_object_array_get_idx(db, i)));
+	}
+	for (size_t k = 0; k < json_object_array_length(sh); k++) {
+		json_object *e = json_object_array_get_idx(sh, k);
+		const char *f = call_field_of(e);
+		bool dup = false;
+
+		for (size_t i = 0; f && i < nd && !dup; i++) {
+			const char *g = call_field_of(json_object_array_get_idx(db, i));
+			dup = g && strcmp(f, g) == 0;
+		}
+		if (!dup)
+			json_object_array_add(all, json_object_get(e));
+	}
+	*n = json_object_array_length(all);
+	text = strdup(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN |
+	                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+	json_object_put(db);
+	json_object_put(sh);
+	json_object_put(all);
+	return text;
+}
+
+/* The outcome of a dry run (call_in.shim_errors): see call.h. */
+static void
+call_dry_result(const struct call_in *in, PGresult *res, struct resp *out)
+{
+	char *errors = NULL;
+	char d[64];
+	size_t n = 0;
+
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR) {
+		struct problem_map m =
+			problem_from_sqlstate(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		if (m.status < 422 || m.status == 429 || m.status == 503) {
+			call_failure(in, res, out);
+			return;
+		}
+		if (m.status == 422)
+			errors = call_merge_errors(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL),
+			                           in->shim_errors, &n);
+	}
+	if (!errors)        /* it would have worked, or failed later (409, 412) */
+		errors = call_merge_errors(NULL, in->shim_errors, &n);
+	snprintf(d, sizeof d, "%zu field%s %s invalid", n, n == 1 ? "" : "s",
+	         n == 1 ? "is" : "are");
+	resp_problem(out, 422, NULL, d, errors ? errors : in->shim_errors, in->request_id);
+	free(errors);
+}
+
 void
 call_route(const struct call_pools *pools, const struct call_in *in, struct resp *out)
 {
@@ -389,9 +466,29 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 			}
 			*pool_tag(c) = in->table->gen;
 		}
+		if (in->shim_errors) {
+			PGresult *b = PQexec(pg, "BEGIN");
+			bool begun = PQresultStatus(b) == PGRES_COMMAND_OK;
+
+			PQclear(b);
+			if (!begun) {
+				pool_release(used, c, true);
+				continue;
+			}
+		}
 		res = PQexecPrepared(pg, in->route->function, upload ? 3 : 2, params,
 		                     upload ? lengths : NULL, upload ? formats : NULL,
 		                     download ? 1 : 0);
+		if (in->shim_errors && !pool_conn_failed(pg, res)) {
+			PGresult *rb = PQexec(pg, "ROLLBACK");
+			bool clean = PQresultStatus(rb) == PGRES_COMMAND_OK;
+
+			PQclear(rb);
+			call_dry_result(in, res, out);
+			PQclear(res);
+			pool_release(used, c, !clean);
+			return;
+		}
 		if (pool_conn_failed(pg, res)) {
 			log_msg(LL_WARN, in->request_id, "database connection lost during %s: %s",
 			        in->route->function,
@@ -399,8 +496,8 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 			        ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(pg));
 			PQclear(res);
 			pool_release(used, c, true);
-			if (in->route->read_only)
-				continue;       /* safe to try once more elsewhere */
+			if (in->route->read_only || in->shim_errors)
+				continue;       /* safe to try once more elsewhere (a dry run never commits) */
 			call_unavailable(out, "the database connection was lost", in->request_id);
 			return;
 		}

@@ -39,6 +39,12 @@ struct call_in {
 	const char *if_none_match;  /* header or NULL */
 	const unsigned char *data;  /* upload: the file's bytes ($3), NULL: none */
 	size_t data_len;
+	/* Not NULL: a JSON array of fields the shim found invalid (numbers that
+	 * are no integers). The call then runs in a transaction that is rolled
+	 * back, only to learn what comes first (API.md §1.0): a 400/401/403/404
+	 * (or 429/503) of the database is answered as is; otherwise a 422 names
+	 * these fields and any the database found invalid. */
+	const char *shim_errors;
 };
 
 /* Run the call and fill out (status, body, headers). */
@@ -61,5 +67,10 @@ char *call_location(const char *tmpl, const char *body);
 /* path?query with cursor (and page) replaced by `cursor`, for Link. */
 char *call_next_link(const char *path, const char *query, size_t qlen,
                      const char *cursor);
+/* The database's 422 errors array (may be NULL or not an array) and the
+ * shim's, as one array: the database's entry wins for a field both name
+ * (its message knows the field's type).
+ * *n gets the number of entries. malloc'd, NULL when out of memory. */
+char *call_merge_errors(const char *db_errors, const char *shim_errors, size_t *n);
 
 #endif

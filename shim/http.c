@@ -64,6 +64,7 @@
 #define HTTP_MAX_URI 8192
 #define HTTP_SSE_TIMEOUT_S 60       /* a stream whose writes stall this long goes */
 #define HTTP_ROUTE_RETRY_MS 1000
+#define HTTP_MAX_BAD (2 * ARGS_MAX_BAD)   /* fields named in one shim 422 */
 #define HTTP_DOCS_CSP \
 	"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
@@ -730,7 +731,7 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	struct jsonv_object body = {0};
 	struct args args;
 	struct args_error aerr;
-	char why[160], *args_json = NULL, *query_token = NULL;
+	char why[160], *args_json = NULL, *query_token = NULL, *shim_errors = NULL;
 	char token[AUTH_MAX_TOKEN];
 	const char *tok = NULL, *hv;
 	enum auth_rc arc;
@@ -738,6 +739,9 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	struct call_in in;
 	size_t args_len;
 	enum MHD_Result rc;
+	char bad[HTTP_MAX_BAD][64];
+	const char *bad_msg[HTTP_MAX_BAD];
+	size_t nbad = 0;
 
 	http_track_deadline(c, 0);  /* the request is in: no read deadline now */
 	if (r->too_big) {
@@ -821,11 +825,31 @@ http_finish(struct req *r, struct MHD_Connection *c)
 		tok = query_token;
 	r->token_sent = tok != NULL;
 
+	/* every number of a body is an integer (API.md §1.0): one written with a
+	 * fraction or an exponent is a 422 decided here, as jsonb would hide it
+	 * (1e5 is 100000 by then). With `_` keys it joins their early 422; else
+	 * the call runs as a dry run (call.h: shim_errors) so that 401/403/404
+	 * still come first and the database's own invalid fields are named too. */
+	for (size_t i = 0; i < body.n && nbad < HTTP_MAX_BAD; i++) {
+		const struct jsonv_member *m = &body.m[i];
+
+		if (m->key[0] == '_')
+			continue;   /* already an unknown field */
+		if (jsonv_find_nonint(m->val, m->val_len, m->key, bad[nbad], sizeof bad[nbad]))
+			bad_msg[nbad++] = "must be an integer";
+	}
 	if (aerr.nbad) {
-		char *errors = problem_unknown_fields((const char (*)[64]) aerr.bad, aerr.nbad);
+		char *errors;
 		char d[64];
-		snprintf(d, sizeof d, "%zu field%s %s invalid", aerr.nbad,
-		         aerr.nbad == 1 ? "" : "s", aerr.nbad == 1 ? "is" : "are");
+		size_t n = nbad;
+
+		for (size_t i = 0; i < aerr.nbad && n < HTTP_MAX_BAD; i++) {
+			memcpy(bad[n], aerr.bad[i], sizeof bad[n]);
+			bad_msg[n++] = "unknown field";
+		}
+		errors = problem_fields((const char (*)[64]) bad, bad_msg, n);
+		snprintf(d, sizeof d, "%zu field%s %s invalid", n,
+		         n == 1 ? "" : "s", n == 1 ? "is" : "are");
 		args_free(&args);
 		jsonv_object_free(&body);
 		free(query_token);
@@ -871,6 +895,14 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	in.raw_query = r->query;
 	in.raw_query_len = r->query_len;
 	in.if_none_match = http_header(c, "If-None-Match");
+	/* numbers that are no integers: the database still decides 401/403/404
+	 * and names its own invalid fields, in a transaction it rolls back */
+	if (nbad && !(shim_errors = problem_fields((const char (*)[64]) bad, bad_msg, nbad))) {
+		free(args_json);
+		free(query_token);
+		return http_problem(r, c, 500, NULL);
+	}
+	in.shim_errors = shim_errors;
 	if (r->body_mode == BODY_UPLOAD) {
 		in.data = r->up.data;
 		in.data_len = r->up.len;
@@ -878,6 +910,7 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	resp_init(&rp, 500);
 	call_route(&s->pools, &in, &rp);
 	free(args_json);
+	free(shim_errors);
 	upload_free(&r->up);    /* the bytes are stored: let them go now */
 	if (rp.status < 400 && tok)
 		auth_jwt_sub(tok, r->user_id, sizeof r->user_id);

@@ -434,6 +434,113 @@ jv_run(const char *text, size_t len, struct jsonv_object *top, char *err,
 	return 0;
 }
 
+/* ---- integers only --------------------------------------------------- */
+
+/*
+ * Walks a value already accepted by jv_value (so no error checks beyond the
+ * bounds), keeping the path of the value in hand in `path` ("tags[2]",
+ * "a.b"), and stops at the first number written with a fraction or an
+ * exponent. Returns 1 when one was found (path names it), else 0.
+ */
+static int
+jn_value(struct jv *j, struct buf *path, int depth)
+{
+	size_t mark = path->len;
+
+	if (depth > JSONV_MAX_DEPTH || j->p >= j->end)
+		return 0;
+	switch (*j->p) {
+	case '{':
+		j->p++;
+		for (;;) {
+			jv_ws(j);
+			if (j->p >= j->end || *j->p == '}') {
+				j->p++;
+				return 0;
+			}
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			buf_addc(path, '.');
+			if (jv_string(j, path))
+				return 0;
+			jv_ws(j);
+			if (j->p < j->end && *j->p == ':')
+				j->p++;
+			jv_ws(j);
+			if (jn_value(j, path, depth + 1))
+				return 1;
+			path->len = mark;
+			if (path->p)
+				path->p[mark] = '\0';
+		}
+	case '[':
+		j->p++;
+		for (size_t i = 0;; ) {
+			jv_ws(j);
+			if (j->p >= j->end || *j->p == ']') {
+				j->p++;
+				return 0;
+			}
+			if (*j->p == ',') {
+				j->p++;
+				continue;
+			}
+			buf_addf(path, "[%zu]", i++);
+			if (jn_value(j, path, depth + 1))
+				return 1;
+			path->len = mark;
+			if (path->p)
+				path->p[mark] = '\0';
+		}
+	case '"':
+		jv_string(j, NULL);
+		return 0;
+	case 't': j->p += 4; return 0;
+	case 'f': j->p += 5; return 0;
+	case 'n': j->p += 4; return 0;
+	default:
+		while (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')))
+			j->p++;
+		return j->p < j->end && (*j->p == '.' || *j->p == 'e' || *j->p == 'E');
+	}
+}
+
+int
+jsonv_find_nonint(const char *val, size_t len, const char *name, char *path,
+                  size_t pathlen)
+{
+	struct jv j;
+	struct buf b;
+	int found;
+
+	if (!memchr(val, '.', len) && !memchr(val, 'e', len) && !memchr(val, 'E', len))
+		return 0;   /* the common case: nothing to look at */
+	j.p = j.start = val;
+	j.end = val + len;
+	j.err = NULL;
+	j.err_at = 0;
+	buf_init(&b, 64 * 1024);
+	buf_adds(&b, name);
+	jv_ws(&j);
+	found = jn_value(&j, &b, 0);
+	if (found && pathlen) {
+		const char *p = b.p ? b.p : name;
+		size_t n = strlen(p);
+		if (n >= pathlen) {
+			/* cut on a UTF-8 boundary */
+			n = pathlen - 1;
+			while (n && ((unsigned char) p[n] & 0xC0) == 0x80)
+				n--;
+		}
+		memcpy(path, p, n);
+		path[n] = '\0';
+	}
+	buf_free(&b);
+	return found;
+}
+
 int
 jsonv_validate(const char *text, size_t len, char *err, size_t errlen)
 {

@@ -41,5 +41,14 @@ int jsonv_validate(const char *text, size_t len, char *err, size_t errlen);
 int jsonv_parse_object(const char *text, size_t len, struct jsonv_object *out,
                        char *err, size_t errlen);
 void jsonv_object_free(struct jsonv_object *o);
+/*
+ * Every number in this API's bodies is an integer (API.md §1.0: no fraction
+ * or exponent; jsonb would turn 1e5 into 100000 before the database could
+ * tell). Looks through a value already validated (a member's `val`) for a
+ * number written with '.', 'e' or 'E'. Returns 1 and its path in `path`
+ * (`name`, `name[2]`, `name.key`; cut to pathlen) when there is one, else 0.
+ */
+int jsonv_find_nonint(const char *val, size_t len, const char *name, char *path,
+                      size_t pathlen);
 
 #endif

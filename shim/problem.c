@@ -132,7 +132,7 @@ problem_body(int status, const char *code, const char *detail,
 }
 
 char *
-problem_unknown_fields(const char (*fields)[64], size_t n)
+problem_fields(const char (*fields)[64], const char *const *messages, size_t n)
 {
 	struct buf b;
 
@@ -143,8 +143,21 @@ problem_unknown_fields(const char (*fields)[64], size_t n)
 			buf_addc(&b, ',');
 		buf_adds(&b, "{\"field\":");
 		buf_add_json_str(&b, fields[i], strlen(fields[i]));
-		buf_adds(&b, ",\"message\":\"unknown field\"}");
+		buf_adds(&b, ",\"message\":");
+		buf_add_json_str(&b, messages[i], strlen(messages[i]));
+		buf_addc(&b, '}');
 	}
 	buf_addc(&b, ']');
 	return buf_steal(&b, NULL);
+}
+
+char *
+problem_unknown_fields(const char (*fields)[64], size_t n)
+{
+	const char *msgs[64];
+	size_t k = n < 64 ? n : 64;
+
+	for (size_t i = 0; i < k; i++)
+		msgs[i] = "unknown field";
+	return problem_fields(fields, msgs, k);
 }

@@ -35,5 +35,7 @@ char *problem_body(int status, const char *code, const char *detail,
 
 /* Turn `_`-keys into an errors array: [{"field":k,"message":"unknown field"}] */
 char *problem_unknown_fields(const char (*fields)[64], size_t n);
+/* An errors array of n (field, message) pairs (valid UTF-8). malloc'd. */
+char *problem_fields(const char (*fields)[64], const char *const *messages, size_t n);
 
 #endif

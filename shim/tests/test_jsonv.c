@@ -67,6 +67,33 @@ main(void)
 	is_int(object("{\"a\":1}", 7, &o), 0, "NUL-free input without terminator");
 	jsonv_object_free(&o);
 
+	{
+		static const struct { const char *val, *path; } cases[] = {
+			{"100000", NULL}, {"-0", NULL}, {"\"1.5e3\"", NULL}, {"[1, 2, null]", NULL},
+			{"{\"a.b\": \"e\", \"c\": [true, false]}", NULL},
+			{"1e5", "n"}, {"1E2", "n"}, {"100000.0", "n"}, {"-0.0", "n"}, {"2e-1", "n"},
+			{"[1, \"x.y\", 3.5]", "n[2]"}, {" [ [1], [2, 3e0] ] ", "n[1][1]"},
+			{"{\"k\u00e9\": {\"x\": [0, 1.0]}}", "n.k\xc3\xa9.x[1]"},
+			{"{\"a\": \"1.5\", \"b\": 7, \"c\": 1e1}", "n.c"},
+		};
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			char path[64] = "";
+			int f = jsonv_find_nonint(cases[i].val, strlen(cases[i].val), "n", path,
+			                          sizeof path);
+			if (cases[i].path) {
+				is_int(f, 1, "%s", cases[i].val);
+				is_str(path, cases[i].path, "... named by its path");
+			} else
+				is_int(f, 0, "%s", cases[i].val);
+		}
+		{
+			char path[8];
+			is_int(jsonv_find_nonint("{\"abcdefgh\": 1.5}", 17, "n", path, sizeof path), 1,
+			       "a long path ...");
+			is_str(path, "n.abcde", "... is cut to fit");
+		}
+	}
+
 	ok(jsonv_utf8_check("abc\xc3\xa9", 5, true) == 0, "utf8: valid");
 	ok(jsonv_utf8_check("a\0b", 3, true) != 0, "utf8: NUL refused when asked");
 	ok(jsonv_utf8_check("a\0b", 3, false) == 0, "utf8: NUL allowed otherwise");

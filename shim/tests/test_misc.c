@@ -92,5 +92,29 @@ main(void)
 	s = call_next_link("/jobs", "cursor=x", 8, "y");
 	is_str(s, "</jobs?cursor=y>; rel=\"next\"", "link with only a cursor");
 	free(s);
+	{
+		size_t n;
+		const char *sh = "[{\"field\":\"salary_max\",\"message\":\"must be an integer\"}]";
+
+		s = call_merge_errors("[{\"field\":\"salary_min\",\"message\":\"must be at least 0\"},"
+		                      "{\"field\":\"salary_max\",\"message\":\"x\"}]", sh, &n);
+		is_str(s, "[{\"field\":\"salary_min\",\"message\":\"must be at least 0\"},"
+		       "{\"field\":\"salary_max\",\"message\":\"x\"}]",
+		       "errors merged, the database's entry wins for a field both name");
+		is_int((int) n, 2, "... two entries");
+		free(s);
+		s = call_merge_errors("[{\"field\":\"title\",\"message\":\"t\"}]", sh, &n);
+		is_str(s, "[{\"field\":\"title\",\"message\":\"t\"},"
+		       "{\"field\":\"salary_max\",\"message\":\"must be an integer\"}]",
+		       "a field only the shim names is added");
+		free(s);
+		s = call_merge_errors(NULL, sh, &n);
+		is_str(s, sh, "no database errors: the shim's");
+		is_int((int) n, 1, "... one entry");
+		free(s);
+		s = call_merge_errors("not json", sh, &n);
+		is_str(s, sh, "a database detail that is no array is ignored");
+		free(s);
+	}
 	return tap_done();
 }

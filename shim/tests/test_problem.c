@@ -81,5 +81,13 @@ main(void)
 		       "{\"field\":\"_b\\\"c\",\"message\":\"unknown field\"}]", "unknown fields");
 		free(b);
 	}
+	{
+		const char f[2][64] = {"tags[2]", "_x"};
+		const char *m[2] = {"must be an integer", "unknown field"};
+		b = problem_fields(f, m, 2);
+		is_str(b, "[{\"field\":\"tags[2]\",\"message\":\"must be an integer\"},"
+		       "{\"field\":\"_x\",\"message\":\"unknown field\"}]", "fields and messages");
+		free(b);
+	}
 	return tap_done();
 }
