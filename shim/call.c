@@ -3,7 +3,9 @@
  *
  * A call that fails at connection level marks the slot broken; a read-only
  * call is then retried once on another (verified) connection, a writing call
- * is not (it may have committed) and answers 503.
+ * is not (it may have committed) and answers 503. A read-only call that the
+ * replica answers with 28000 (401) is asked again of the primary, once: the
+ * session of a token issued a moment ago may not have replicated yet.
  */
 #include "call.h"
 
@@ -440,12 +442,15 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 		resp_problem(out, 413, NULL, "the file is too large", NULL, in->request_id);
 		return;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
+	bool primary_only = false;
+
+	for (int attempt = 0, tries = 2; attempt < tries; attempt++) {
 		struct pool *used;
 		struct pool_conn *c;
 		PGconn *pg;
 		PGresult *res;
-		enum pool_rc rc = call_checkout(pools, in->route->read_only, &used, &c);
+		enum pool_rc rc = call_checkout(pools, in->route->read_only && !primary_only,
+		                                &used, &c);
 
 		if (rc == POOL_TIMEOUT) {
 			call_unavailable(out, "no database connection became free in time",
@@ -500,6 +505,19 @@ call_route(const struct call_pools *pools, const struct call_in *in, struct resp
 				continue;       /* safe to try once more elsewhere (a dry run never commits) */
 			call_unavailable(out, "the database connection was lost", in->request_id);
 			return;
+		}
+		if (used == pools->replica && !primary_only &&
+		    PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
+		           PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "28000") == 0) {
+			/* the session of a token just issued may not have replicated
+			 * yet: ask the primary, once (a revocation still reaches the
+			 * replica late; see README) */
+			PQclear(res);
+			pool_release(used, c, false);
+			primary_only = true;
+			tries++;
+			continue;
 		}
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 && download) {
 			if (call_download(in, res, out))
