@@ -64,8 +64,9 @@ for my $w (@{$r->{rows}}) {
 }
 
 my @out;
-push @out, sprintf("Run %s, commit %s. Machine: %s cores (%s), %s; load average when the run began: %s.",
-	$r->{date}, $r->{rev}, $r->{nproc}, $r->{cpu}, $r->{mem}, $r->{load});
+push @out, sprintf("Run %s, commit %s. Machine: %s cores (%s), %s; load average (1, 5, 15 min) "
+	. "when the run began: %s, when it ended: %s (other work on the machine shows up there).",
+	$r->{date}, $r->{rev}, $r->{nproc}, $r->{cpu}, $r->{mem}, $r->{load}, $r->{load_end} // '?');
 push @out, sprintf("Data: %s (%s).", $r->{sizes},
 	length($r->{generate_seconds} // '') ? "generated in this run in $r->{generate_seconds} s" : 'reused');
 push @out, sprintf("wrk: 1 thread, %s connections for %s s, then 1 connection for %s s. pgbench: -M prepared, 1 thread, "
