@@ -194,7 +194,7 @@ main(int argc, char **argv)
 	log_init(cfg.log_format, STDOUT_FILENO);
 	if (sodium_init() < 0) {
 		log_msg(LL_ERROR, NULL, "libsodium could not be initialised");
-		return 1;
+		goto fail;
 	}
 
 	memset(&sa, 0, sizeof sa);
@@ -214,7 +214,7 @@ main(int argc, char **argv)
 		                            cfg.pool_wait_ms, main_on_connect, NULL);
 	if (!pools.primary || (cfg.replica_url && !pools.replica)) {
 		log_msg(LL_ERROR, NULL, "out of memory");
-		return 1;
+		goto fail;
 	}
 	metrics_set_pools(pools.primary, pools.replica);
 	/* first connections; a database that is down now is not fatal */
@@ -225,12 +225,13 @@ main(int argc, char **argv)
 	fd = main_listen(cfg.listen, shown, sizeof shown, err, sizeof err);
 	if (fd < 0) {
 		log_msg(LL_ERROR, NULL, "cannot listen: %s", err);
-		return 1;
+		goto fail;
 	}
 	srv = http_start(&cfg, &pools, fd, JOBBOARD_EXTVERSION, err, sizeof err);
 	if (!srv) {
 		log_msg(LL_ERROR, NULL, "%s", err);
-		return 1;
+		close(fd);
+		goto fail;
 	}
 	buf_init(&extra, 1024);
 	buf_adds(&extra, "\"address\":");
@@ -310,4 +311,15 @@ main(int argc, char **argv)
 	limit_sweep();
 	config_free(&cfg);
 	return cut ? 1 : 0;
+
+fail:
+	/* a start that failed: free what was made, so that a sanitizer run
+	 * (a port already taken, say) reports nothing */
+	metrics_set_pools(NULL, NULL);
+	pool_destroy(pools.primary);
+	pool_destroy(pools.replica);
+	route_uninstall();
+	limit_sweep();
+	config_free(&cfg);
+	return 1;
 }
