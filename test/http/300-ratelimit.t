@@ -187,7 +187,10 @@ my $p = start_shim(JOBBOARD_RATE_LIMIT => 5, JOBBOARD_AUTH_RATE_LIMIT => 3,
 
 	my $rid = 'xff-' . unique_tag();
 	req_at($p, 'GET', '/tags', headers => { 'X-Forwarded-For' => '203.0.113.99', 'X-Request-Id' => $rid });
-	my ($line) = grep { /\Q$rid\E/ } split /\n/, shim_log_tail($p, 50);
+	# the access line is written when the request completes, which may be just
+	# after the client has its answer: wait for it (bounded)
+	my $line;
+	wait_until(5, 0.05, sub { ($line) = grep { /\Q$rid\E/ } split /\n/, shim_log_tail($p, 50); defined $line });
 	like($line // '', qr/"ip":"203\.0\.113\.99"/, 'the access log names the forwarded client address');
 }
 is(stop_shim($p), 0, 'the trusted-proxy server exits 0 on SIGTERM');
