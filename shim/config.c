@@ -53,6 +53,8 @@ static const struct config_var config_vars[] = {
 	 "largest JSON body in bytes (suffix k/KiB, m/MiB allowed)"},
 	{"JOBBOARD_MAX_UPLOAD", CK_SIZE, 1, 1L << 30, "10MiB",
 	 "largest upload (POST /files) in bytes"},
+	{"JOBBOARD_CACHE_SIZE", CK_SIZE, 0, 1L << 34, "32MiB",
+	 "memory for cached public reads (GETs without a token); 0 = off"},
 	{"JOBBOARD_TRUST_PROXY", CK_BOOL, 0, 0, "0",
 	 "1: believe X-Forwarded-For for the client IP"},
 	{"JOBBOARD_HSTS", CK_BOOL, 0, 0, "0", "1: send Strict-Transport-Security"},
@@ -92,6 +94,7 @@ config_defaults(struct config *c, int cores)
 	c->auth_rate_limit = 20;
 	c->max_body = 1 * MIB;
 	c->max_upload = 10 * MIB;
+	c->cache_size = 32 * MIB;
 	c->trust_proxy = false;
 	c->hsts = false;
 	c->log_format = LOG_FORMAT_JSON;
@@ -384,6 +387,7 @@ config_set(struct config *c, const char *name, const char *value, char *err,
 	else if (!strcmp(name, "JOBBOARD_AUTH_RATE_LIMIT")) c->auth_rate_limit = (int) n;
 	else if (!strcmp(name, "JOBBOARD_MAX_BODY")) c->max_body = (size_t) n;
 	else if (!strcmp(name, "JOBBOARD_MAX_UPLOAD")) c->max_upload = (size_t) n;
+	else if (!strcmp(name, "JOBBOARD_CACHE_SIZE")) c->cache_size = (size_t) n;
 	else if (!strcmp(name, "JOBBOARD_TRUST_PROXY")) c->trust_proxy = b;
 	else if (!strcmp(name, "JOBBOARD_HSTS")) c->hsts = b;
 	else if (!strcmp(name, "JOBBOARD_POOL_WAIT_MS")) c->pool_wait_ms = (int) n;

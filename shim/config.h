@@ -30,6 +30,7 @@ struct config {
 	size_t n_cors;
 	size_t max_body;
 	size_t max_upload;
+	size_t cache_size;          /* bytes for cached public reads, 0 = off */
 	bool trust_proxy;
 	bool hsts;
 	enum log_format log_format;

@@ -47,6 +47,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "cors.h"
+#include "etag.h"
 #include "jsonv.h"
 #include "limit.h"
 #include "log.h"
@@ -137,6 +138,8 @@ struct req {
 	struct upload up;       /* BODY_UPLOAD */
 	struct sse_stream *sse; /* a stream route, once prepared */
 	bool streaming;         /* the stream is open: not in flight any more */
+	char *cache_key;        /* a public read (cache.h), or NULL */
+	unsigned long cache_gen;
 };
 
 static long long
@@ -196,6 +199,7 @@ http_req_free(struct req *r)
 	buf_free(&r->body);
 	free(r->uri);
 	free(r->path_buf);
+	free(r->cache_key);
 	free(r);
 }
 
@@ -723,6 +727,54 @@ http_upload_args(struct req *r, struct args *a, struct args_error *err)
 	return 0;
 }
 
+static const char *
+http_resp_header(const struct resp *rp, const char *name)
+{
+	for (size_t i = 0; i < rp->nh; i++)
+		if (strcasecmp(rp->h[i].name, name) == 0)
+			return rp->h[i].value;
+	return NULL;
+}
+
+/* Does the query string carry a parameter named key (raw, undecoded)? */
+static bool
+http_query_has(const char *q, size_t qlen, const char *key)
+{
+	size_t kl = strlen(key), i = 0;
+
+	while (q && i < qlen) {
+		const char *s = q + i, *amp = memchr(s, '&', qlen - i);
+		size_t n = amp ? (size_t) (amp - s) : qlen - i;
+
+		if (n >= kl && memcmp(s, key, kl) == 0 && (n == kl || s[kl] == '='))
+			return true;
+		i += n + 1;
+	}
+	return false;
+}
+
+/*
+ * The cache key of a public read (cache.h), or NULL when the request may
+ * not be answered from the cache: a `cacheable` JSON GET (or HEAD) with no
+ * token anywhere. The path and query are the client's bytes.
+ */
+static char *
+http_cache_key(struct req *r, struct MHD_Connection *c)
+{
+	const struct route *rt = r->m.route;
+	char *key;
+
+	if (!rt->cacheable || rt->kind != ROUTE_KIND_JSON ||
+	    (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) ||
+	    http_header_count(c, "Authorization") > 0 ||
+	    http_query_has(r->query, r->query_len, "access_token") || !cache_configured())
+		return NULL;
+	if (asprintf(&key, "%s%s%.*s", r->path, r->query ? "?" : "",
+	             r->query ? (int) r->query_len : 0, r->query ? r->query : "") < 0)
+		return NULL;
+	return key;
+}
+
 static enum MHD_Result
 http_finish(struct req *r, struct MHD_Connection *c)
 {
@@ -748,6 +800,23 @@ http_finish(struct req *r, struct MHD_Connection *c)
 		char d[96];
 		snprintf(d, sizeof d, "the body is larger than %zu bytes", r->body_limit);
 		return http_problem(r, c, 413, d);
+	}
+	if ((r->cache_key = http_cache_key(r, c)) != NULL) {
+		struct cache_hit hit;
+
+		if (cache_get(r->cache_key, &hit)) {
+			resp_init(&rp, 200);
+			resp_header(&rp, "ETag", hit.etag);
+			if (hit.link)
+				resp_header(&rp, "Link", hit.link);
+			resp_body(&rp, JSON_CONTENT_TYPE, hit.body, hit.len);
+			hit.body = NULL;
+			if (etag_none_match(http_header(c, "If-None-Match"), hit.etag))
+				rp.status = 304;
+			cache_hit_free(&hit);
+			return http_send(r, c, &rp);
+		}
+		r->cache_gen = cache_generation();  /* before the database is asked */
 	}
 	if (r->body_mode == BODY_JSON &&
 	    jsonv_parse_object(r->body.p ? r->body.p : "", r->body.len, &body, why,
@@ -911,6 +980,13 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	call_route(&s->pools, &in, &rp);
 	free(args_json);
 	free(shim_errors);
+	if (r->cache_key && rp.status == 200 && rp.body && !rp.body_free)
+		cache_put(r->cache_key, r->cache_gen, rp.body, rp.len,
+		          http_resp_header(&rp, "ETag"), http_resp_header(&rp, "Link"));
+	/* a write through this server (or one that may have committed): cached
+	 * reads may be stale now (writes elsewhere: NOTIFY jobboard_cache) */
+	if (!rt->read_only && !in.shim_errors && (rp.status < 400 || rp.status >= 500))
+		cache_clear("a write through this server");
 	upload_free(&r->up);    /* the bytes are stored: let them go now */
 	if (rp.status < 400 && tok)
 		auth_jwt_sub(tok, r->user_id, sizeof r->user_id);

@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "call.h"
 #include "config.h"
 #include "http.h"
@@ -206,6 +207,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	main_raise_nofile();
 	limit_init(&cfg);
+	cache_init(cfg.cache_size);     /* on once the LISTEN connection is up */
 
 	pools.primary = pool_create("primary", cfg.database_url, cfg.pool_size,
 	                            cfg.pool_wait_ms, main_on_connect, (void *) 1);
@@ -309,6 +311,7 @@ main(int argc, char **argv)
 	pool_destroy(pools.replica);
 	route_uninstall();
 	limit_sweep();
+	cache_destroy();
 	config_free(&cfg);
 	return cut ? 1 : 0;
 

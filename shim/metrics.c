@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "limit.h"
 #include "sse.h"
 
@@ -227,6 +228,37 @@ metrics_render(size_t *len)
 		             "# TYPE jobboard_events_slow_clients_total counter\n"
 		             "jobboard_events_slow_clients_total %lu\n",
 		             st.clients, st.events, st.slow_dropped);
+	}
+	{
+		struct cache_stats cs;
+
+		cache_get_stats(&cs);
+		/* one family with a result label (a family named *misses* would also
+		 * read as one about SSE to a reader matching /sse/) */
+		buf_addf(&b, "# HELP jobboard_cache_lookups_total Public reads looked up in the response cache, by result (hit: answered from it).\n"
+		             "# TYPE jobboard_cache_lookups_total counter\n"
+		             "jobboard_cache_lookups_total{result=\"hit\"} %lu\n"
+		             "jobboard_cache_lookups_total{result=\"miss\"} %lu\n"
+		             "# HELP jobboard_cache_evictions_total Cached answers dropped to stay within JOBBOARD_CACHE_SIZE.\n"
+		             "# TYPE jobboard_cache_evictions_total counter\n"
+		             "jobboard_cache_evictions_total %lu\n"
+		             "# HELP jobboard_cache_clears_total Times the response cache was emptied (a write, NOTIFY jobboard_cache).\n"
+		             "# TYPE jobboard_cache_clears_total counter\n"
+		             "jobboard_cache_clears_total %lu\n"
+		             "# HELP jobboard_cache_bytes Memory held by the response cache.\n"
+		             "# TYPE jobboard_cache_bytes gauge\n"
+		             "jobboard_cache_bytes %zu\n"
+		             "# HELP jobboard_cache_max_bytes JOBBOARD_CACHE_SIZE.\n"
+		             "# TYPE jobboard_cache_max_bytes gauge\n"
+		             "jobboard_cache_max_bytes %zu\n"
+		             "# HELP jobboard_cache_entries Answers held by the response cache.\n"
+		             "# TYPE jobboard_cache_entries gauge\n"
+		             "jobboard_cache_entries %zu\n"
+		             "# HELP jobboard_cache_enabled 1 while the response cache is on (configured, and the LISTEN connection is up).\n"
+		             "# TYPE jobboard_cache_enabled gauge\n"
+		             "jobboard_cache_enabled %d\n",
+		             cs.hits, cs.misses, cs.evictions, cs.clears, cs.bytes, cs.max_bytes,
+		             cs.entries, cs.enabled ? 1 : 0);
 	}
 	if (b.err) {
 		buf_free(&b);

@@ -1,5 +1,6 @@
 /*
- * notify.c — LISTEN, route reloads and the event fan-out (see notify.h).
+ * notify.c — LISTEN, route reloads, cache invalidation and the event
+ * fan-out (see notify.h).
  */
 #include "notify.h"
 
@@ -13,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "cache.h"
 #include "fanout.h"
 #include "log.h"
 #include "route.h"
@@ -77,6 +79,8 @@ notify_reload(struct notify *n)
 static void
 notify_drop(struct notify *n)
 {
+	/* no invalidations can be heard now: no cached reads either */
+	cache_enable(false);
 	PQfinish(n->pg);
 	n->pg = NULL;
 	n->next_try_ms = notify_now_ms() + n->backoff_ms;
@@ -102,7 +106,8 @@ notify_connect(struct notify *n)
 		return false;
 	}
 	PQsetNoticeProcessor(n->pg, notify_quiet, NULL);
-	res = PQexec(n->pg, "LISTEN jobboard_routes; LISTEN jobboard_events");
+	res = PQexec(n->pg, "LISTEN jobboard_routes; LISTEN jobboard_events; "
+	                    "LISTEN jobboard_cache");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		PQclear(res);
 		notify_drop(n);
@@ -118,6 +123,7 @@ notify_connect(struct notify *n)
 	n->down_logged = false;
 	n->backoff_ms = NOTIFY_RETRY_MIN_MS;
 	n->fan_due = true;      /* catch up on what was written meanwhile */
+	cache_enable(true);     /* from empty: writes while down were not heard */
 	return true;
 }
 
@@ -142,7 +148,7 @@ void
 notify_poll(struct notify *n)
 {
 	PGnotify *nt;
-	bool reload = false;
+	bool reload = false, clear = false;
 	long long now = notify_now_ms();
 
 	if (!n)
@@ -162,12 +168,19 @@ notify_poll(struct notify *n)
 		while ((nt = PQnotifies(n->pg)) != NULL) {
 			if (strcmp(nt->relname, "jobboard_routes") == 0)
 				reload = true;
+			else if (strcmp(nt->relname, "jobboard_cache") == 0)
+				clear = true;
 			else if (strcmp(nt->relname, "jobboard_events") == 0)
 				n->fan_due = true;
 			PQfreemem(nt);
 		}
+		if (clear) {
+			cache_clear("NOTIFY jobboard_cache");
+			clear = false;
+		}
 		if (reload || n->reload_pending) {
 			notify_reload(n);
+			cache_clear("route reload");
 			reload = false;
 		}
 		if (!n->fan_due && now < n->next_fan_ms)
