@@ -76,19 +76,19 @@ if jb_port_busy "$http_port"; then
 fi
 
 mkdir -p "$out"
-rm -rf "$out/pgbench" "$out/shim"
+rm -rf "$out/pgbench" "$out/shim" "$out"/wrk-*.log "$out"/check-*.json
 mkdir -p "$out/pgbench" "$out/shim"
 : >"$out/results.jsonl"
 
 cluster() { scripts/cluster.sh "$1" -D "$datadir" -p "$port" "${@:2}"; }
 shim_pid=
 idle_pid=
-sampler_pid=
+wrk_pid=
 cluster_started=0
 
 cleanup() {
 	local pid
-	for pid in "$sampler_pid" "$idle_pid"; do
+	for pid in "$wrk_pid" "$idle_pid"; do
 		[ -n "$pid" ] || continue
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -103,10 +103,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+shim_exit=
 stop_shim() {
 	[ -n "$shim_pid" ] || return 0
-	local pid=$shim_pid i
+	local pid=$shim_pid i st=0
 	shim_pid=
+	if ! jb_alive "$pid"; then
+		wait "$pid" 2>/dev/null || st=$?
+		shim_exit="the shim had exited by itself (status $st) before the end of the run"
+		jb_say "$shim_exit"
+		return 0
+	fi
 	kill -TERM "$pid" 2>/dev/null || true
 	for i in $(seq 1 150); do
 		jb_alive "$pid" || break
@@ -251,6 +258,9 @@ deep_cursor=$(psql_su -d jobboard -At -c "
 
 # --- the shim ---------------------------------------------------------------
 
+# The workloads run against a shim with its response cache off: the targets
+# compare it with pgbench, where the database does the work every time. The
+# cache runs and the RSS run use the shim as shipped (cache on).
 shim_env=(
 	"JOBBOARD_DATABASE_URL=$conninfo user=jobboard_http dbname=jobboard"
 	"JOBBOARD_LISTEN=127.0.0.1:$http_port"
@@ -261,22 +271,50 @@ if [ -n "${JB_BENCH_SHIM_ENV:-}" ]; then
 	mapfile -t -O "${#shim_env[@]}" shim_env < <(sed -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$JB_BENCH_SHIM_ENV")
 fi
 printf '%s\n' "${shim_env[@]}" >"$out/shim.env"
-# Started in a directory of its own, so no .env file is read.
-(trap - EXIT INT TERM; cd "$out/shim" && exec env "${shim_env[@]}" "$shim") \
-	>"${JB_BENCH_SHIM_LOG:-/dev/null}" 2>"$out/shim.err" &
-shim_pid=$!
-ready=0
-for _ in $(seq 1 100); do
-	jb_alive "$shim_pid" || break
-	if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/ready" 2>/dev/null; then
-		ready=1
-		break
+
+# start_shim TAG [KEY=VALUE...]: in a directory of its own (so no .env file
+# is read); its log minus the access lines (one per request) goes to
+# bench/out/shim-TAG.log (JB_BENCH_SHIM_LOG=file keeps everything there).
+start_shim() {
+	local tag=$1 ready=0
+	shift
+	if [ -n "${JB_BENCH_SHIM_LOG:-}" ]; then
+		exec 3>>"$JB_BENCH_SHIM_LOG"
+	else
+		exec 3> >(grep --line-buffered -v '"level":"info","request_id"' >"$out/shim-$tag.log")
 	fi
-	sleep 0.2
-done
-[ "$ready" = 1 ] || { tail -n 20 "$out/shim.err" >&2; jb_die "the shim did not become ready"; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$shim_pid/status"; }
-rss_start=$(rss_kib)
+	(trap - EXIT INT TERM; cd "$out/shim" && exec env "${shim_env[@]}" "$@" "$shim") >&3 2>&1 &
+	shim_pid=$!
+	exec 3>&-
+	for _ in $(seq 1 100); do
+		jb_alive "$shim_pid" || break
+		if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$http_port/ready" 2>/dev/null; then
+			ready=1
+			break
+		fi
+		sleep 0.2
+	done
+	[ "$ready" = 1 ] || { sleep 0.5; tail -n 20 "$out/shim-$tag.log" >&2; jb_die "the shim did not become ready"; }
+}
+start_shim uncached JOBBOARD_CACHE_SIZE=0
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$shim_pid/status" 2>/dev/null || echo 0; }
+
+# CPU time in clock ticks: of the shim, and of the whole cluster (every live
+# server process, plus what the postmaster has collected from children that
+# ended, such as pgbench's backends). Differences over a run, divided by the
+# requests, give the CPU cost per request on each side, which other work on
+# the machine does not distort the way it distorts throughput.
+pm_pid=$(head -n1 "$(cluster datadir)/postmaster.pid")
+hz=$(getconf CLK_TCK)
+shim_ticks() { awk '{ print $14 + $15 }' "/proc/$shim_pid/stat" 2>/dev/null || echo 0; }
+cluster_ticks() {
+	{
+		awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm_pid/stat"
+		for p in $(pgrep -P "$pm_pid"); do
+			awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
+		done
+	} | awk '{ s += $1 } END { print s + 0 }'
+}
 
 # --- the workloads ----------------------------------------------------------
 
@@ -337,8 +375,17 @@ pgbench_files() {
 run_pgbench() {
 	local name=$1 c=$2 files log=$out/pgbench/$1-c$2.log st=0
 	mapfile -t files < <(pgbench_files "$name")
+	local c0 c1 tx
+	c0=$(cluster_ticks)
 	"$pgbench" -n -M prepared -h "$sockdir" -p "$port" -U jobboard_http -c "$c" -j 1 \
 		-P 1 -T "$short" "${files[@]}" jobboard >"$log" 2>&1 || st=$?
+	# its backends are gone and collected by the postmaster (CPU in cutime)
+	sleep 0.5
+	c1=$(cluster_ticks)
+	tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
+	[ -z "$tx" ] || [ "$tx" = 0 ] ||
+		awk -v d="$((c1 - c0))" -v hz="$hz" -v n="$tx" 'BEGIN { printf "%.1f\n", d / hz * 1e6 / n }' \
+			>"$out/pgbench/$name-c$c.cpu"
 	if [ "$st" -ne 0 ] || grep -q 'aborted' "$log"; then
 		jb_say "pgbench $name at $c clients failed (log: $log):"
 		grep -m3 -i 'error\|abort' "$log" >&2 || true
@@ -354,7 +401,7 @@ run_pgbench() {
 drain() {
 	local i m
 	for i in $(seq 1 300); do
-		m=$(curl -s --max-time 2 "$url/metrics" | awk '
+		m=$({ curl -s --max-time 2 --interface 127.0.0.9 "$url/metrics" || true; } | awk '
 			/^jobboard_pool_connections\{.*state="in_use"\}/ { busy += $2 }
 			/^jobboard_pool_waiting\{/ { busy += $2 }
 			END { print busy + 0 }')
@@ -365,12 +412,21 @@ drain() {
 }
 
 # run_wrk CONNS SECONDS PATH MODE ARGS...: prints the WRK json.
+# The json gets shim_cpu_us and db_cpu_us: CPU per request of the shim and of
+# the cluster during the run.
 run_wrk() {
-	local c=$1 s=$2 path=$3 log
+	local c=$1 s=$2 path=$3 log s0 s1 c0 c1 j
 	shift 3
 	log=$out/wrk-$c-$(date +%s%N).log
+	s0=$(shim_ticks); c0=$(cluster_ticks)
 	wrk -t1 -c"$c" -d"${s}s" --timeout 10s -s "$lua" "$url$path" -- "$@" >"$log" 2>&1 || true
-	sed -n 's/^WRK //p' "$log"
+	drain
+	s1=$(shim_ticks); c1=$(cluster_ticks)
+	j=$(sed -n 's/^WRK //p' "$log")
+	[ -n "$j" ] || return 0
+	jq -c --argjson s "$((s1 - s0))" --argjson d "$((c1 - c0))" --argjson hz "$hz" \
+		'. + (if .requests > 0 then {shim_cpu_us: ($s / $hz * 1e6 / .requests),
+		                             db_cpu_us: ($d / $hz * 1e6 / .requests)} else {} end)' <<<"$j"
 }
 
 for w in "${workloads[@]}"; do
@@ -395,18 +451,70 @@ for w in "${workloads[@]}"; do
 	write_pgbench "$name"
 	jb_say "$label: wrk $conns connections ${duration}s, 1 connection ${short}s, pgbench 1/2/4/8/$conns clients ${short}s each"
 	w64=$(run_wrk "$conns" "$duration" "$path" "${margs[@]}")
-	drain
 	w1=$(run_wrk 1 "$short" "$path" "${margs[@]}")
-	drain
 	pg='{}'
+	pgcpu='{}'
 	for c in 1 2 4 8 "$conns"; do
 		tps=$(run_pgbench "$name" "$c")
-		[ -n "$tps" ] && pg=$(jq -c --arg c "$c" --argjson t "$tps" '. + {($c): $t}' <<<"$pg")
+		[ -n "$tps" ] || continue
+		pg=$(jq -c --arg c "$c" --argjson t "$tps" '. + {($c): $t}' <<<"$pg")
+		[ -f "$out/pgbench/$name-c$c.cpu" ] &&
+			pgcpu=$(jq -c --arg c "$c" --argjson t "$(cat "$out/pgbench/$name-c$c.cpu")" '. + {($c): $t}' <<<"$pgcpu")
 	done
 	jq -c -n --arg name "$name" --arg lbl "$label" --argjson w64 "${w64:-null}" \
-		--argjson w1 "${w1:-null}" --argjson pg "$pg" \
-		'{name: $name, label: $lbl, wrk64: $w64, wrk1: $w1, pgbench: $pg}' >>"$out/results.jsonl"
+		--argjson w1 "${w1:-null}" --argjson pg "$pg" --argjson pgcpu "$pgcpu" \
+		'{name: $name, label: $lbl, wrk64: $w64, wrk1: $w1, pgbench: $pg, pgbench_cpu_us: $pgcpu}' >>"$out/results.jsonl"
 done
+
+# --- the response cache ------------------------------------------------------
+
+# The shim as shipped (cache on): list and search again, answered from the
+# cache after the first request, against the uncached rows above; then 20
+# probes of "a change is visible on the next request after its commit": a
+# title changed by psql (committed when psql returns), then at once GET /jobs.
+metric() {
+	{ curl -s --max-time 5 --interface 127.0.0.9 "$url/metrics" || true; } |
+		awk -v m="$1" '$1 == m { s += $2 } END { print s + 0 }'
+}
+stop_shim
+start_shim shipped
+rss_start=$(rss_kib)
+cache_json=null
+if [ -z "$only" ] || grep -qw cache <<<"$only"; then
+	if [ "$(metric jobboard_cache_enabled)" = 1 ]; then
+		jb_say "response cache: GET /jobs and the search through the cache; 20 change probes"
+		cache_json='{}'
+		for w in "list|/jobs" "search|$search_path"; do
+			IFS='|' read -r name path <<<"$w"
+			curl -s -o /dev/null "$url$path"
+			h0=$(metric 'jobboard_cache_lookups_total{result="hit"}')
+			m0=$(metric 'jobboard_cache_lookups_total{result="miss"}')
+			w64=$(run_wrk "$conns" "$duration" "$path" path)
+			w1=$(run_wrk 1 "$short" "$path" path)
+			h1=$(metric 'jobboard_cache_lookups_total{result="hit"}')
+			m1=$(metric 'jobboard_cache_lookups_total{result="miss"}')
+			cache_json=$(jq -c --arg n "$name" --argjson a "${w64:-null}" --argjson b "${w1:-null}" \
+				--argjson h "$((h1 - h0))" --argjson m "$((m1 - m0))" \
+				'. + {($n): {wrk64: $a, wrk1: $b, hits: $h, misses: $m}}' <<<"$cache_json")
+		done
+		probe_id=$(curl -s "$url/jobs?limit=1" | jq -r '.data[0].id')
+		probe_title=$(psql_su -d jobboard -At -c "SELECT title FROM jobboard.jobs WHERE id = $probe_id")
+		seen=0
+		for k in $(seq 1 20); do
+			curl -s -o /dev/null "$url/jobs?limit=1"
+			curl -s -o /dev/null "$url/jobs?limit=1"
+			psql_su -d jobboard -c "UPDATE jobboard.jobs SET title = 'Bench cache probe $k' WHERE id = $probe_id"
+			t=$(curl -s "$url/jobs?limit=1" | jq -r '.data[0].title')
+			[ "$t" != "Bench cache probe $k" ] || seen=$((seen + 1))
+		done
+		psql_su -d jobboard -v t="$probe_title" -v id="$probe_id" <<'SQL'
+UPDATE jobboard.jobs SET title = :'t' WHERE id = :id;
+SQL
+		cache_json=$(jq -c --argjson s "$seen" '. + {probes: 20, visible: $s}' <<<"$cache_json")
+	else
+		jb_say "the shim's response cache is off or absent (jobboard_cache_enabled is not 1)"
+	fi
+fi
 
 # --- the RSS run ------------------------------------------------------------
 
@@ -422,39 +530,50 @@ if [ "$rss_seconds" -gt 0 ] && { [ -z "$only" ] || grep -qw rss <<<"$only"; }; t
 	done
 	idle_open=$(sed -n 's/^open //p' "$out/idle.txt")
 	rss_idle_kib=$(rss_kib)
-	(
-		trap - EXIT INT TERM
-		t0=$(date +%s.%N)
-		while :; do
-			printf '%s %s\n' "$(awk -v t0="$t0" -v t="$(date +%s.%N)" 'BEGIN { printf "%.1f", t - t0 }')" \
-				"$(awk '/^VmRSS:/ { print $2 }' "/proc/$shim_pid/status" 2>/dev/null || echo 0)"
-			sleep 1
-		done
-	) >"$out/rss.txt" &
-	sampler_pid=$!
+	# wrk runs until the shim has counted rss_requests more answers (or the
+	# time bound); every second: milliseconds, VmRSS (KiB), answers so far,
+	# KiB held by the response cache (bounded by JOBBOARD_CACHE_SIZE).
+	# (from 127.0.0.9: wrk's 256 connections fill the per-IP limit of 127.0.0.1)
+	answered() {
+		{ curl -s --max-time 5 --interface 127.0.0.9 "$url/metrics" || true; } |
+			awk '/^jobboard_http_requests_total\{/ { s += $2 } END { print s + 0 }'
+	}
 	log=$out/wrk-rss.log
-	wrk -t1 -c"$rss_active" -d"${rss_seconds}s" --timeout 10s -s "$JB_ROOT/bench/wrk/stop.lua" \
-		"$url/jobs" -- mix "$job_first" "$job_last" "$out/tokens.txt" "stop=$rss_requests" >"$log" 2>&1 || true
-	sleep 1
-	kill -TERM "$sampler_pid" 2>/dev/null || true
-	wait "$sampler_pid" 2>/dev/null || true
-	sampler_pid=
+	a0=$(answered)
+	t0=$(date +%s%N)
+	wrk -t1 -c"$rss_active" -d"${rss_seconds}s" --timeout 10s -s "$lua" \
+		"$url/jobs" -- mix "$job_first" "$job_last" "$out/tokens.txt" >"$log" 2>&1 &
+	wrk_pid=$!
+	: >"$out/rss.txt"
+	while jb_alive "$wrk_pid"; do
+		sleep 1
+		jb_alive "$shim_pid" || { jb_say "the shim is gone during the RSS run"; break; }
+		n=$(( $(answered) - a0 ))
+		printf '%s %s %s %s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))" "$(rss_kib)" "$n" \
+			"$(( $(metric jobboard_cache_bytes) / 1024 ))" >>"$out/rss.txt"
+		if [ "$n" -ge "$rss_requests" ]; then
+			kill -INT "$wrk_pid" 2>/dev/null || true
+			break
+		fi
+	done
+	wait "$wrk_pid" 2>/dev/null || true
+	wrk_pid=
 	kill -TERM "$idle_pid" 2>/dev/null || true
 	wait "$idle_pid" 2>/dev/null || true
 	idle_pid=
 	idle_final=$(grep '^idle-conns:' "$out/idle.txt" | tail -n1)
 	wrss=$(sed -n 's/^WRK //p' "$log")
-	# Growth: the last sample taken while wrk ran against the sample at 10 %
-	# of the run (after the pools, buffers and arenas of the first requests
-	# have been made).
-	secs=0
-	[ -z "$wrss" ] || secs=$(jq -r '.seconds' <<<"$wrss")
-	rss_json=$(awk -v start="$rss_start" -v idle="$rss_idle_kib" -v secs="$secs" '
-		$1 <= secs - 1 { n++; t[n] = $1; r[n] = $2; if ($2 > peak) peak = $2 }
+	# Growth: the last sample against the one at 10 % of the answers (after
+	# the pools, buffers and arenas of the first requests have been made),
+	# without the response cache, which fills up to its configured bound.
+	rss_json=$(awk -v start="$rss_start" -v idle="$rss_idle_kib" '
+		{ n++; t[n] = $1; r[n] = $2; a[n] = $3; c[n] = $4; if ($2 > peak) peak = $2; if ($4 > cpeak) cpeak = $4 }
 		END {
-			i = int(n / 10); if (i < 1) i = 1
-			printf "{\"start_kib\": %d, \"idle_kib\": %d, \"peak_kib\": %d, \"at10_kib\": %d, \"end_kib\": %d, \"samples\": %d}",
-				start, idle, peak, r[i], r[n], n
+			i = 1
+			for (k = 1; k <= n; k++) if (a[k] <= a[n] / 10) i = k
+			printf "{\"start_kib\": %d, \"idle_kib\": %d, \"peak_kib\": %d, \"at10_kib\": %d, \"end_kib\": %d, ", start, idle, peak, r[i], r[n]
+			printf "\"cache_peak_kib\": %d, \"at10_nocache_kib\": %d, \"end_nocache_kib\": %d, ", cpeak, r[i] - c[i], r[n] - c[n]
+			printf "\"answers\": %d, \"seconds\": %.1f, \"samples\": %d}", a[n], t[n] / 1000, n
 		}' "$out/rss.txt")
 	rss_json=$(jq -c -n --argjson r "$rss_json" --argjson w "${wrss:-null}" \
 		--arg open "${idle_open:-0}" --arg final "$idle_final" \
@@ -462,8 +581,8 @@ if [ "$rss_seconds" -gt 0 ] && { [ -z "$only" ] || grep -qw rss <<<"$only"; }; t
 fi
 
 stop_shim
-[ -s "$out/shim.err" ] && grep -qi '"level":"error"\|sanitizer' "$out/shim.err" &&
-	jb_say "the shim logged errors (see $out/shim.err)"
+grep -qi '"level":"error"\|sanitizer' "$out"/shim-*.log 2>/dev/null &&
+	jb_say "the shim logged errors (see $out/shim-*.log)"
 
 # --- the report ---------------------------------------------------------------
 
@@ -476,11 +595,11 @@ jq -n \
 	--arg cpu "$cpu" --arg load "$machine_load" --arg load_end "$(cut -d' ' -f1-3 /proc/loadavg)" --arg rev "$git_rev" --arg sizes "$sizes" \
 	--arg duration "$duration" --arg short "$short" --arg conns "$conns" \
 	--arg gen "$(cat "$out/generate-seconds" 2>/dev/null || true)" \
-	--argjson rss "$rss_json" --arg cache "$(grep -q 'SEAM: caches nothing' shim/cache.c 2>/dev/null && echo none || echo present)" \
+	--argjson rss "$rss_json" --argjson cache_run "$cache_json" --arg shim_exit "$shim_exit" --arg cache "$(grep -q 'SEAM: caches nothing' shim/cache.c 2>/dev/null && echo none || echo present)" \
 	--slurpfile rows "$out/results.jsonl" \
 	'{date: $date, nproc: $nproc, mem: $mem, cpu: $cpu, load: $load, load_end: $load_end, rev: $rev, sizes: $sizes,
 	  duration: $duration, short: $short, conns: $conns, generate_seconds: $gen,
-	  rss: $rss, cache: $cache, rows: $rows}' >"$out/results.json"
+	  rss: $rss, cache_run: $cache_run, shim_exit: $shim_exit, cache: $cache, rows: $rows}' >"$out/results.json"
 
 perl bench/report.pl "$out/results.json" >"$out/report.md"
 cat "$out/report.md"

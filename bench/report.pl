@@ -93,7 +93,27 @@ for my $n (@order) {
 	}
 }
 push @out, '';
-push @out, 'Errors (status = answers other than 2xx/3xx): ' . join('; ', @errors) . '.' if @errors;
+push @out, 'Errors (status = answers other than 2xx/3xx): ' . join('; ', @errors) . '.', '' if @errors;
+push @out, "**Warning**: $r->{shim_exit}; the numbers after that are not the shim's.", '' if $r->{shim_exit};
+
+# CPU per request: what each side burns, which other load on the machine
+# distorts far less than it distorts throughput.
+push @out, "CPU per request in µs (from /proc; the load generators not counted): the shim, the database "
+	. "serving it (both during the $r->{conns}-connection wrk run), and the database serving pgbench at its best client "
+	. "count. \"CPU bound\" is pgbench's database CPU ÷ (shim + its database CPU): the ratio the shim would reach "
+	. "if CPU were all that limited both.";
+push @out, '';
+push @out, '| workload | shim | database (shim side) | shim + database | database (pgbench side) | CPU bound |';
+push @out, '| --- | ---: | ---: | ---: | ---: | ---: |';
+for my $n (@order) {
+	my $w = $row{$n};
+	my $a = $w->{wrk64} || {};
+	my $pgc = defined $w->{best_c} ? ($w->{pgbench_cpu_us} || {})->{$w->{best_c}} : undef;
+	my $tot = defined $a->{shim_cpu_us} && defined $a->{db_cpu_us} ? $a->{shim_cpu_us} + $a->{db_cpu_us} : undef;
+	push @out, sprintf('| `%s` | %s | %s | %s | %s | %s |', $w->{label}, num($a->{shim_cpu_us}, 0),
+		num($a->{db_cpu_us}, 0), num($tot, 0), num($pgc, 0), $tot && $pgc ? num($pgc / $tot, 2) : '–');
+}
+push @out, '';
 
 my ($list, $deep) = @row{qw(list deep)};
 my ($deep_rps, $deep_pg, $deep_p50);
@@ -110,17 +130,42 @@ my $rss = $r->{rss};
 my ($rss_peak, $rss_growth, $rss_reqs);
 if ($rss) {
 	$rss_peak = $rss->{peak_kib};
-	$rss_growth = $rss->{end_kib} - $rss->{at10_kib};
-	$rss_reqs = $rss->{wrk} ? $rss->{wrk}{requests} : 0;
+	$rss_growth = $rss->{end_nocache_kib} - $rss->{at10_nocache_kib};
+	$rss_reqs = $rss->{answers} // 0;
 	push @out, '';
-	push @out, sprintf('Shim memory (VmRSS): %s after start; %s with %d idle keep-alive connections open; '
-		. 'then %d busy connections (GET /health 90 %%, GET /jobs/{id} 5 %%, GET /me 4.5 %%, GET /jobs 0.5 %%) made %s requests in %s s '
-		. '(%s req/s, %s non-2xx): peak %s, %s after the first 10 %% of the run, %s at the end (%s%s). Idle connections: %s.',
+	push @out, sprintf('Shim memory (VmRSS), the shim as shipped (response cache on): %s after start; %s with %d idle '
+		. 'keep-alive connections open; then %d busy connections (GET /health 90 %%, GET /jobs/{id} 5 %%, GET /me 4.5 %%, '
+		. 'GET /jobs 0.5 %%) got %s answers in %s s (%s/s; wrk counted %s non-2xx): peak %s, of which the response cache '
+		. 'held up to %s. Without the cache: %s after the first 10 %% of the answers, %s at the end (%s%s). Idle connections: %s.',
 		mib($rss->{start_kib}), mib($rss->{idle_kib}), $rss->{idle_open}, 256,
-		thousands($rss_reqs), num($rss->{wrk} && $rss->{wrk}{seconds}, 0), thousands($rss->{wrk} && $rss->{wrk}{rps}),
-		thousands($rss->{wrk} && $rss->{wrk}{status}),
-		mib($rss_peak), mib($rss->{at10_kib}), mib($rss->{end_kib}), $rss_growth >= 0 ? '+' : '−',
+		thousands($rss_reqs), num($rss->{seconds}, 0), thousands($rss->{seconds} ? $rss_reqs / $rss->{seconds} : undef),
+		thousands($rss->{wrk} && $rss->{wrk}{status}), mib($rss_peak), mib($rss->{cache_peak_kib}),
+		mib($rss->{at10_nocache_kib}), mib($rss->{end_nocache_kib}), $rss_growth >= 0 ? '+' : '−',
 		mib(abs $rss_growth), $rss->{idle_final} || '?');
+}
+
+my $cr = $r->{cache_run};
+my %speed;
+if ($cr) {
+	push @out, '';
+	push @out, 'Response cache (the shim as shipped; the table above ran with JOBBOARD_CACHE_SIZE=0):';
+	push @out, '';
+	push @out, "| workload | cached req/s | p50 ms | p99 ms | p50 ms, 1 conn | hits / misses | ×req/s vs uncached | ×p50 (1 conn) vs uncached |";
+	push @out, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+	for my $n (qw(list search)) {
+		my $c = $cr->{$n} or next;
+		my $u = $row{$n} || {};
+		my ($a, $b) = ($c->{wrk64}, $c->{wrk1});
+		my $x = $a && $u->{wrk64} && $u->{wrk64}{rps} ? $a->{rps} / $u->{wrk64}{rps} : undef;
+		my $y = $b && $b->{p50_ms} && $u->{wrk1} ? $u->{wrk1}{p50_ms} / $b->{p50_ms} : undef;
+		$speed{$n} = [$x, $y];
+		push @out, sprintf('| `%s` | %s | %s | %s | %s | %s / %s | %s | %s |', $u->{label} // $n,
+			thousands($a && $a->{rps}), num($a && $a->{p50_ms}, 2), num($a && $a->{p99_ms}, 1),
+			num($b && $b->{p50_ms}, 2), thousands($c->{hits}), thousands($c->{misses}), num($x, 1), num($y, 1));
+	}
+	push @out, '';
+	push @out, sprintf('A title changed through psql was in the very next `GET /jobs` after the commit in %d of %d probes.',
+		$cr->{visible}, $cr->{probes});
 }
 
 # --- the targets of issue 6 ---
@@ -152,17 +197,30 @@ if (my $s = $row{search}) {
 if ($rss) {
 	my $full = $rss_reqs >= 1_000_000;
 	$verdict->('shim RSS < 64 MiB with 1,000 idle + 256 active connections',
-		sprintf('peak %s (%d idle open)', mib($rss_peak), $rss->{idle_open}),
+		sprintf('peak %s as shipped, %s of it the response cache (%d idle open)', mib($rss_peak),
+			mib($rss->{cache_peak_kib}), $rss->{idle_open}),
 		$rss->{idle_open} >= 1000 ? $rss_peak < 64 * 1024 : 0,
 		$rss->{idle_open} >= 1000 ? sprintf(' (%s over)', mib($rss_peak - 64 * 1024)) : ' (fewer idle connections held)');
-	$verdict->('no RSS growth over 1,000,000 requests (≤ 1 MiB from 10 % to the end)',
-		sprintf('%s%s over %s requests', $rss_growth >= 0 ? '+' : '−', mib(abs $rss_growth), thousands($rss_reqs)),
-		$rss_growth <= 1024 && $full, $full ? sprintf(' (+%s)', mib($rss_growth)) : ' (fewer than 1,000,000 requests in the time bound)');
+	$verdict->('no RSS growth over 1,000,000 requests (≤ 1 MiB, cache excluded, from 10 % to the end)',
+		sprintf('%s%s over %s answers', $rss_growth >= 0 ? '+' : '−', mib(abs $rss_growth), thousands($rss_reqs)),
+		$rss_growth <= 1024 && $full, $full ? sprintf(' (+%s)', mib($rss_growth)) : ' (fewer than 1,000,000 answers in the time bound)');
 }
-if (($r->{cache} // '') eq 'none') {
+if ($cr) {
+	for my $n (qw(list search)) {
+		my $v = $speed{$n} or next;
+		my ($x, $y) = @$v;
+		my $worst = (sort { $a <=> $b } grep { defined } $x, $y)[0];
+		$verdict->("response cache ≥ 5 × uncached on `" . ($row{$n} ? $row{$n}{label} : $n) . '`',
+			sprintf('×%s req/s, ×%s p50 (1 conn)', num($x, 1), num($y, 1)),
+			defined $worst ? $worst >= 5 : undef, defined $worst ? sprintf(' (×%.1f)', $worst) : '');
+	}
+	$verdict->('a change is visible on the next request after its commit',
+		"$cr->{visible} of $cr->{probes} probes", $cr->{visible} == $cr->{probes},
+		sprintf(' (%d stale)', $cr->{probes} - $cr->{visible}));
+} elsif (($r->{cache} // '') eq 'none') {
 	push @t, '| response cache ≥ 5 × uncached, change visible on the next request | the shim has no response cache yet (shim/cache.c caches nothing) | cannot be measured |';
 } else {
-	push @t, '| response cache ≥ 5 × uncached, change visible on the next request | not measured by bench.sh yet | not measured |';
+	push @t, '| response cache ≥ 5 × uncached, change visible on the next request | the cache was off or not run | not measured |';
 }
 push @out, '';
 push @out, 'Targets of issue 6:';

@@ -11,16 +11,12 @@
 --                             GET /me 4.5%, GET /jobs 0.5% (a mix that reaches
 --                             1,000,000 requests in minutes on 2 cores)
 --
--- An argument "stop=<n>" ends each thread after n responses when the script
--- is run through stop.lua (which defines response(); defining it here would
--- make wrk hand every response to Lua, slowing the load generator).
 -- done() prints one line "WRK {json}" with what bench.sh reads: requests,
 -- seconds, req/s, p50/p99 latency (ms) and the error counters (status
 -- counts non-2xx/3xx answers).
 
 local mode, a1, a2, a3
 local tokens = {}
-stop_after = nil -- read by stop.lua
 local counter = 0
 
 local function read_lines(file)
@@ -40,12 +36,7 @@ end
 
 function init(args)
 	mode = args[1] or "path"
-	local rest = {}
-	for i = 2, #args do
-		local n = args[i]:match("^stop=(%d+)$")
-		if n then stop_after = tonumber(n) else rest[#rest + 1] = args[i] end
-	end
-	a1, a2, a3 = rest[1], rest[2], rest[3]
+	a1, a2, a3 = args[2], args[3], args[4]
 	math.randomseed(os.time() * 1000 + (thread_no or 0) * 7919)
 	if mode == "job" then
 		a1, a2 = tonumber(a1), tonumber(a2)
