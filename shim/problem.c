@@ -33,7 +33,6 @@ problem_title(int status)
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
 	}
 	return status >= 500 ? "Internal Server Error" : "Bad Request";
@@ -55,7 +54,6 @@ problem_code(int status)
 	case 417: return "expectation_failed";
 	case 422: return "validation_failed";
 	case 429: return "rate_limited";
-	case 501: return "not_implemented";
 	case 503: return "unavailable";
 	}
 	return status >= 500 ? "internal" : "bad_request";
