@@ -299,21 +299,28 @@ start_shim() {
 start_shim uncached JOBBOARD_CACHE_SIZE=0
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$shim_pid/status" 2>/dev/null || echo 0; }
 
-# CPU time in clock ticks: of the shim, and of the whole cluster (every live
-# server process, plus what the postmaster has collected from children that
-# ended, such as pgbench's backends). Differences over a run, divided by the
-# requests, give the CPU cost per request on each side, which other work on
-# the machine does not distort the way it distorts throughput.
-pm_pid=$(head -n1 "$(cluster datadir)/postmaster.pid")
+# CPU per request, measured in a window in the middle of a run (so neither
+# connection set-up nor the tail counts): clock ticks of the processes that
+# serve the load, read from /proc at the window's two ends, divided by the
+# requests answered in between. On the shim side: the shim and its pooled
+# backends (application_name jobboard-http), requests from its /metrics
+# counter. On the pgbench side: its backends (application_name pgbench),
+# transactions from pgbench's per-transaction log (-l). Other work on the
+# machine distorts this far less than it distorts throughput.
 hz=$(getconf CLK_TCK)
-shim_ticks() { awk '{ print $14 + $15 }' "/proc/$shim_pid/stat" 2>/dev/null || echo 0; }
-cluster_ticks() {
-	{
-		awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm_pid/stat"
-		for p in $(pgrep -P "$pm_pid"); do
-			awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
-		done
-	} | awk '{ s += $1 } END { print s + 0 }'
+pids_of() {
+	psql_su -d jobboard -At -c "SELECT string_agg(pid::text, ' ') FROM pg_stat_activity WHERE application_name = '$1'"
+}
+ticks() {
+	local p
+	for p in "$@"; do
+		awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+answered() {
+	{ curl -s --max-time 5 --interface 127.0.0.9 "$url/metrics" || true; } |
+		awk '/^jobboard_http_requests_total\{/ { s += $2 } END { print s + 0 }'
 }
 
 # --- the workloads ----------------------------------------------------------
@@ -371,20 +378,28 @@ pgbench_files() {
 # time-weighted mean of the progress reports after the first one, so that
 # new backends warming their caches (the shim's connections are warm) and
 # preparing their statements do not count; the summary tps if the run was
-# too short for that.
+# too short for that. Writes the backends' CPU per transaction (µs) to
+# NAME-cCLIENTS.cpu.
 run_pgbench() {
-	local name=$1 c=$2 files log=$out/pgbench/$1-c$2.log st=0
+	local name=$1 c=$2 files log=$out/pgbench/$1-c$2.log st=0 dir=$out/pgbench/tx-$1-c$2
+	local pid pids t1 t2 k1 k2 n
 	mapfile -t files < <(pgbench_files "$name")
-	local c0 c1 tx
-	c0=$(cluster_ticks)
-	"$pgbench" -n -M prepared -h "$sockdir" -p "$port" -U jobboard_http -c "$c" -j 1 \
-		-P 1 -T "$short" "${files[@]}" jobboard >"$log" 2>&1 || st=$?
-	# its backends are gone and collected by the postmaster (CPU in cutime)
-	sleep 0.5
-	c1=$(cluster_ticks)
-	tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$log")
-	[ -z "$tx" ] || [ "$tx" = 0 ] ||
-		awk -v d="$((c1 - c0))" -v hz="$hz" -v n="$tx" 'BEGIN { printf "%.1f\n", d / hz * 1e6 / n }' \
+	mkdir -p "$dir"
+	(cd "$dir" && exec "$pgbench" -n -M prepared -h "$sockdir" -p "$port" -U jobboard_http -c "$c" -j 1 \
+		-P 1 -l -T "$short" "${files[@]}" jobboard) >"$log" 2>&1 &
+	pid=$!
+	sleep 1.5
+	pids=$(pids_of pgbench)
+	t1=$(now_us); k1=$(ticks $pids)
+	sleep "$((short - 3)).5"
+	t2=$(now_us); k2=$(ticks $pids)
+	wait "$pid" || st=$?
+	# pgbench_log.*: client tx time script epoch_s epoch_us ...
+	n=$(cat "$dir"/pgbench_log.* 2>/dev/null |
+		awk -v a="$t1" -v b="$t2" '{ t = $5 * 1000000 + $6; if (t >= a && t < b) n++ } END { print n + 0 }')
+	rm -rf "$dir"
+	[ "$n" -gt 0 ] &&
+		awk -v d="$((k2 - k1))" -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f\n", d / hz * 1e6 / n }' \
 			>"$out/pgbench/$name-c$c.cpu"
 	if [ "$st" -ne 0 ] || grep -q 'aborted' "$log"; then
 		jb_say "pgbench $name at $c clients failed (log: $log):"
@@ -412,21 +427,25 @@ drain() {
 }
 
 # run_wrk CONNS SECONDS PATH MODE ARGS...: prints the WRK json.
-# The json gets shim_cpu_us and db_cpu_us: CPU per request of the shim and of
-# the cluster during the run.
+# The json gets shim_cpu_us and db_cpu_us: CPU per request of the shim and
+# of its backends in a window from 1.5 s after the start to 1.5 s before the end.
 run_wrk() {
-	local c=$1 s=$2 path=$3 log s0 s1 c0 c1 j
+	local c=$1 s=$2 path=$3 log pid pids j a1 a2 s1 s2 k1 k2
 	shift 3
 	log=$out/wrk-$c-$(date +%s%N).log
-	s0=$(shim_ticks); c0=$(cluster_ticks)
-	wrk -t1 -c"$c" -d"${s}s" --timeout 10s -s "$lua" "$url$path" -- "$@" >"$log" 2>&1 || true
+	pids=$(pids_of jobboard-http)
+	wrk -t1 -c"$c" -d"${s}s" --timeout 10s -s "$lua" "$url$path" -- "$@" >"$log" 2>&1 &
+	pid=$!
+	sleep 1.5
+	a1=$(answered); s1=$(ticks "$shim_pid"); k1=$(ticks $pids)
+	sleep "$((s - 3))"
+	a2=$(answered); s2=$(ticks "$shim_pid"); k2=$(ticks $pids)
+	wait "$pid" || true
 	drain
-	s1=$(shim_ticks); c1=$(cluster_ticks)
 	j=$(sed -n 's/^WRK //p' "$log")
 	[ -n "$j" ] || return 0
-	jq -c --argjson s "$((s1 - s0))" --argjson d "$((c1 - c0))" --argjson hz "$hz" \
-		'. + (if .requests > 0 then {shim_cpu_us: ($s / $hz * 1e6 / .requests),
-		                             db_cpu_us: ($d / $hz * 1e6 / .requests)} else {} end)' <<<"$j"
+	jq -c --argjson s "$((s2 - s1))" --argjson d "$((k2 - k1))" --argjson n "$((a2 - a1 - 1))" --argjson hz "$hz" \
+		'. + (if $n > 0 then {shim_cpu_us: ($s / $hz * 1e6 / $n), db_cpu_us: ($d / $hz * 1e6 / $n)} else {} end)' <<<"$j"
 }
 
 for w in "${workloads[@]}"; do
@@ -533,11 +552,6 @@ if [ "$rss_seconds" -gt 0 ] && { [ -z "$only" ] || grep -qw rss <<<"$only"; }; t
 	# wrk runs until the shim has counted rss_requests more answers (or the
 	# time bound); every second: milliseconds, VmRSS (KiB), answers so far,
 	# KiB held by the response cache (bounded by JOBBOARD_CACHE_SIZE).
-	# (from 127.0.0.9: wrk's 256 connections fill the per-IP limit of 127.0.0.1)
-	answered() {
-		{ curl -s --max-time 5 --interface 127.0.0.9 "$url/metrics" || true; } |
-			awk '/^jobboard_http_requests_total\{/ { s += $2 } END { print s + 0 }'
-	}
 	log=$out/wrk-rss.log
 	a0=$(answered)
 	t0=$(date +%s%N)

@@ -98,12 +98,12 @@ push @out, "**Warning**: $r->{shim_exit}; the numbers after that are not the shi
 
 # CPU per request: what each side burns, which other load on the machine
 # distorts far less than it distorts throughput.
-push @out, "CPU per request in µs (from /proc; the load generators not counted): the shim, the database "
-	. "serving it (both during the $r->{conns}-connection wrk run), and the database serving pgbench at its best client "
-	. "count. \"CPU bound\" is pgbench's database CPU ÷ (shim + its database CPU): the ratio the shim would reach "
-	. "if CPU were all that limited both.";
+push @out, "CPU per request in µs, from /proc over the middle of each run (set-up and tail left out; the load "
+	. "generators not counted): the shim and its pooled backends during the $r->{conns}-connection wrk run, and "
+	. "pgbench's backends at its best client count. \"CPU bound\" is pgbench's backend CPU ÷ (shim + its backends): "
+	. "the ratio the shim would reach if CPU were all that limited both.";
 push @out, '';
-push @out, '| workload | shim | database (shim side) | shim + database | database (pgbench side) | CPU bound |';
+push @out, '| workload | shim | backends (shim side) | shim + backends | backends (pgbench side) | CPU bound |';
 push @out, '| --- | ---: | ---: | ---: | ---: | ---: |';
 for my $n (@order) {
 	my $w = $row{$n};
