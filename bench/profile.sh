@@ -14,6 +14,9 @@
 # self time), <workload>-*-children.txt (inclusive time), and
 # <workload>-syscalls.txt (syscalls of the shim per request, from strace -c).
 #
+# The shim runs with its response cache off (JOBBOARD_CACHE_SIZE=0), so the
+# database does the work of every request, as in the table of make bench.
+#
 # Knobs: JB_BENCH_PGPORT, JB_BENCH_HTTP_PORT, JB_BENCH_PGDATA as for
 # bench.sh; JB_PROFILE_SECONDS (8); JB_BENCH_SHIM_ENV (KEY=VALUE file).
 set -euo pipefail
@@ -79,7 +82,7 @@ if [ -n "${JB_BENCH_SHIM_ENV:-}" ]; then
 fi
 (trap - EXIT INT TERM; cd "$out/shim-run" && exec env \
 	"JOBBOARD_DATABASE_URL=$conninfo user=jobboard_http dbname=jobboard" \
-	"JOBBOARD_LISTEN=127.0.0.1:$http_port" JOBBOARD_RATE_LIMIT=0 JOBBOARD_AUTH_RATE_LIMIT=0 \
+	"JOBBOARD_LISTEN=127.0.0.1:$http_port" JOBBOARD_RATE_LIMIT=0 JOBBOARD_AUTH_RATE_LIMIT=0 JOBBOARD_CACHE_SIZE=0 \
 	"${env_file[@]}" "$shim") >/dev/null 2>"$out/shim.err" &
 shim_pid=$!
 for _ in $(seq 1 100); do
@@ -89,10 +92,10 @@ done
 
 report() {
 	local data=$1 base=$2
-	perf report -i "$data" --no-children --sort dso,symbol --percent-limit 0.7 --stdio -g none \
-		2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 45 >"$base.txt"
-	perf report -i "$data" --children --sort symbol --percent-limit 3 --stdio -g none \
-		2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 60 >"$base-children.txt"
+	{ perf report -i "$data" --no-children --sort dso,symbol --percent-limit 0.7 --stdio -g none \
+		2>/dev/null || true; } | { grep -v -e '^#' -e '^$' || true; } | head -n 45 >"$base.txt"
+	{ perf report -i "$data" --children --sort symbol --percent-limit 3 --stdio -g none \
+		2>/dev/null || true; } | { grep -v -e '^#' -e '^$' || true; } | head -n 60 >"$base-children.txt"
 }
 
 for w in "${workloads[@]}"; do
@@ -118,9 +121,9 @@ for w in "${workloads[@]}"; do
 	wait "$p1" "$p2" || true
 	# syscalls of the shim per request: strace -c for 2 s of the same load
 	if command -v strace >/dev/null; then
-		m0=$(curl -s "$url/metrics" | awk '/^jobboard_http_requests_total/ { s += $2 } END { print s + 0 }')
+		m0=$(curl -s --interface 127.0.0.9 "$url/metrics" | awk '/^jobboard_http_requests_total/ { s += $2 } END { print s + 0 }')
 		timeout -s INT 2 strace -c -f -p "$shim_pid" -o "$out/$w-syscalls.txt" 2>/dev/null || true
-		m1=$(curl -s "$url/metrics" | awk '/^jobboard_http_requests_total/ { s += $2 } END { print s + 0 }')
+		m1=$(curl -s --interface 127.0.0.9 "$url/metrics" | awk '/^jobboard_http_requests_total/ { s += $2 } END { print s + 0 }')
 		echo "requests during strace: $((m1 - m0))" >>"$out/$w-syscalls.txt"
 	fi
 	wait "$wrk_pid" || true
