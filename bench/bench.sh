@@ -76,7 +76,7 @@ if jb_port_busy "$http_port"; then
 fi
 
 mkdir -p "$out"
-rm -rf "$out/pgbench" "$out/shim" "$out"/wrk-*.log "$out"/check-*.json
+rm -rf "$out/pgbench" "$out/shim" "$out"/wrk-*.log "$out"/check-*.json "$out/generate-seconds"
 mkdir -p "$out/pgbench" "$out/shim"
 : >"$out/results.jsonl"
 
