@@ -14,16 +14,21 @@
 # 2. Each run: leftovers of earlier runs (notes, sessions) are deleted, the
 #    tables are prewarmed, 100 access tokens are minted by logging in through
 #    SQL, the cursor of the page 100,000 rows deep is walked once, and the
-#    release build of the shim starts on 127.0.0.1:18340 (rate limits off).
+#    release build of the shim starts on 127.0.0.1:18340 (rate limits off,
+#    response cache off: pgbench has none).
 # 3. Each workload: wrk with 64 connections (req/s, p50, p99) and with 1
 #    (p50); pgbench -M prepared with the same call at 1, 2, 4, 8 and 64
-#    clients; the ceiling is the best of 1..8.
-# 4. The RSS run: 1,000 idle keep-alive connections (bench/idle-conns.pl)
-#    plus wrk with 256 busy ones, until 1,000,000 requests (or a time bound),
-#    sampling VmRSS of the shim every second.
-# 5. One table on stdout; bench/RESULTS.md gets it between its bench.sh
-#    markers (with the date, the machine and the targets of issue 6);
-#    bench/out/ keeps the raw numbers.
+#    clients; the ceiling is the best of 1..8. CPU per request of the shim
+#    and its backends, and of pgbench's backends, from /proc.
+# 4. The shim restarted as shipped (cache on): list and search through the
+#    response cache, and 20 probes that a change committed by psql shows in
+#    the next GET /jobs.
+# 5. The RSS run: 1,000 idle keep-alive connections (bench/idle-conns.pl)
+#    plus wrk with 256 busy ones, until the shim has answered 1,000,000
+#    requests (or a time bound), sampling its VmRSS every second.
+# 6. One report on stdout; a full-size run puts it into bench/RESULTS.md
+#    between the bench.sh markers (with the date, the machine and the
+#    targets of issue 6); bench/out/ keeps the raw numbers.
 #
 # Tokens: wrk picks a random token of bench/out/tokens.txt per request in
 # Lua; pgbench gets one script per token (-f me-1.sql -f me-2.sql ...; it
@@ -33,11 +38,13 @@
 # Knobs (environment): JB_BENCH_PGPORT (54340), JB_BENCH_HTTP_PORT (18340),
 # JB_BENCH_PGDATA (bench/.pgdata), JB_BENCH_DURATION (10: seconds of wrk at
 # 64 connections), JB_BENCH_SHORT (5: seconds of wrk at 1 connection and of
-# each pgbench run), JB_BENCH_ONLY (workload names to run, e.g. "list me"),
+# each pgbench run), JB_BENCH_ONLY (what to run: workload names list search
+# job deep me note login, and cache, rss; e.g. "list me"),
 # JB_BENCH_RSS_REQUESTS (1000000), JB_BENCH_RSS_SECONDS (300: bound of the
 # RSS run; 0 skips it), JB_BENCH_SHIM_ENV (a file of KEY=VALUE lines for the
-# shim), JB_BENCH_SHIM_LOG (a file for the shim's access log; default
-# /dev/null), JB_BENCH_REUSE=1, JB_BENCH_JOBS / _COMPANIES / _USERS /
+# shim), JB_BENCH_SHIM_LOG (a file for the shim's whole log, access lines
+# included; by default bench/out/shim-*.log gets all but those),
+# JB_BENCH_REUSE=1, JB_BENCH_JOBS / _COMPANIES / _USERS /
 # _APPLICATIONS (data set size, for a quick trial on a small set),
 # JB_BENCH_KEEP_RUNNING=1 (leave the cluster running afterwards).
 set -euo pipefail
