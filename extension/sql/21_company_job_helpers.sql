@@ -39,22 +39,25 @@ AS $$
 $$;
 COMMENT ON FUNCTION jobboard.company_member_json(jobboard.company_members) IS 'The JSON shape of a company member (API.md §3.3).';
 
-CREATE FUNCTION jobboard.job_json(j jobboard.jobs) RETURNS jsonb
+-- Inlined into the calling query (a single expression, no FROM, no SET
+-- clause): PostgreSQL 15 would otherwise plan the body anew on every
+-- execution of a kept plan, which cost more than the rest of GET /jobs/{id}.
+-- So the caller looks up the company's name, and every name is qualified
+-- here since the body is parsed under the caller's search_path.
+CREATE FUNCTION jobboard.job_json(j jobboard.jobs, company_name text) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
-	SELECT jsonb_build_object(
+	SELECT pg_catalog.jsonb_build_object(
 		'id', j.id,
-		'company', (SELECT jsonb_build_object('id', c.id, 'name', c.name)
-		              FROM jobboard.companies c WHERE c.id = j.company_id),
+		'company', pg_catalog.jsonb_build_object('id', j.company_id, 'name', company_name),
 		'title', j.title, 'description', j.description, 'location', j.location,
 		'remote', j.remote, 'employment_type', j.employment_type,
 		'salary_min', j.salary_min, 'salary_max', j.salary_max, 'currency', j.currency,
-		'tags', to_jsonb(j.tags), 'status', jobboard.job_status(j.status, j.expires_at),
+		'tags', pg_catalog.to_jsonb(j.tags), 'status', jobboard.job_status(j.status, j.expires_at),
 		'posted_at', j.posted_at, 'expires_at', j.expires_at,
 		'created_at', j.created_at, 'updated_at', j.updated_at)
 $$;
-COMMENT ON FUNCTION jobboard.job_json(jobboard.jobs) IS 'The JSON shape of a job; an expired open job reads as closed (API.md §3.4).';
+COMMENT ON FUNCTION jobboard.job_json(jobboard.jobs, text) IS 'The JSON shape of a job, given its company''s name; an expired open job reads as closed (API.md §3.4).';
 
 -- The sort key of GET /tags: most open jobs first, then by name.
 CREATE TYPE jobboard.tag_rank AS (neg_open_jobs bigint, name text);

@@ -4,7 +4,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SET client_min_messages = warning;
-SELECT plan(53);
+SELECT plan(54);
 
 -- Entry points exist, are routes, and only they are granted to jobboard_api.
 SELECT has_function('jobboard', f, ARRAY['text', 'jsonb'], f || ' exists')
@@ -18,7 +18,7 @@ SELECT is((SELECT count(*) FROM jobboard.routes
               AND has_function_privilege('jobboard_api', 'jobboard.' || function || '(text, jsonb)', 'EXECUTE')),
           15::bigint, 'jobboard_api may execute the 15 entry points');
 SELECT ok(NOT has_function_privilege('jobboard_api', 'jobboard.generate_jobs(int, int, bigint)', 'EXECUTE')
-          AND NOT has_function_privilege('jobboard_api', 'jobboard.job_json(jobboard.jobs)', 'EXECUTE')
+          AND NOT has_function_privilege('jobboard_api', 'jobboard.job_json(jobboard.jobs, text)', 'EXECUTE')
           AND NOT has_function_privilege('jobboard_api', 'jobboard.company_json(jobboard.companies)', 'EXECUTE'),
           'helpers and the generator are not granted');
 SELECT is((SELECT array_agg(function ORDER BY function) FROM jobboard.routes WHERE cacheable
@@ -80,12 +80,12 @@ ANALYZE jobboard.job_tags;
 -- Every sort of GET /jobs and GET /companies/{id}/jobs is served by an
 -- index whose expression and predicate match the query (no Sort node), with
 -- a keyset predicate from a cursor. The statements are those ListRun builds.
-CREATE FUNCTION pg_temp.plan(q text) RETURNS text LANGUAGE plpgsql AS $$
+CREATE FUNCTION pg_temp.plan(q text, show_output boolean DEFAULT false) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
 	result text := '';
 BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+	FOR line IN EXECUTE format('EXPLAIN (COSTS OFF, VERBOSE %s) ', show_output::text) || q LOOP
 		result := result || line || E'\n';
 	END LOOP;
 	RETURN result;
@@ -95,31 +95,36 @@ SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
 SET LOCAL enable_sort = off;
 SELECT ok(p ~ 'Index Scan Backward using jobs_open_posted_idx' AND p !~ 'Sort', 'GET /jobs sort -posted_at: jobs_open_posted_idx')
-  FROM pg_temp.plan($$SELECT jobboard.job_json(j), (j.posted_at)::text, j.id FROM jobboard.jobs j WHERE true
+  FROM pg_temp.plan($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (j.posted_at)::text, j.id FROM jobboard.jobs j WHERE true
 	AND (j.status = 'open') AND (j.expires_at IS NULL OR j.expires_at > now())
-	AND ((j.posted_at), j.id) < ('2030-01-01'::text::timestamptz, 5) ORDER BY j.posted_at DESC, j.id DESC LIMIT 21 OFFSET 0$$) AS p;
+	AND ((j.posted_at), j.id) < ('2030-01-01'::text::timestamptz, 5) ORDER BY j.posted_at DESC, j.id DESC LIMIT 21$$) AS p;
 SELECT ok(p ~ 'Index Scan using jobs_open_salary_idx' AND p !~ 'Sort', 'GET /jobs sort salary_max: jobs_open_salary_idx')
-  FROM pg_temp.plan($$SELECT jobboard.job_json(j), (coalesce(j.salary_max, -1))::text, j.id FROM jobboard.jobs j WHERE true
+  FROM pg_temp.plan($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (coalesce(j.salary_max, -1))::text, j.id FROM jobboard.jobs j WHERE true
 	AND (j.status = 'open') AND (j.expires_at IS NULL OR j.expires_at > now())
-	AND ((coalesce(j.salary_max, -1)), j.id) > ('5000'::text::bigint, 5) ORDER BY coalesce(j.salary_max, -1) ASC, j.id ASC LIMIT 21 OFFSET 0$$) AS p;
+	AND ((coalesce(j.salary_max, -1)), j.id) > ('5000'::text::bigint, 5) ORDER BY coalesce(j.salary_max, -1) ASC, j.id ASC LIMIT 21$$) AS p;
 SELECT ok(p ~ 'Index Scan using jobs_open_title_idx' AND p !~ 'Sort', 'GET /jobs sort title: jobs_open_title_idx')
-  FROM pg_temp.plan($$SELECT jobboard.job_json(j), (j.title)::text, j.id FROM jobboard.jobs j WHERE true
+  FROM pg_temp.plan($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (j.title)::text, j.id FROM jobboard.jobs j WHERE true
 	AND (j.status = 'open') AND (j.expires_at IS NULL OR j.expires_at > now())
-	AND ((j.title), j.id) > ('Lead'::text::text, 5) ORDER BY j.title ASC, j.id ASC LIMIT 21 OFFSET 0$$) AS p;
+	AND ((j.title), j.id) > ('Lead'::text::text, 5) ORDER BY j.title ASC, j.id ASC LIMIT 21$$) AS p;
 SELECT ok(p ~ 'Index Scan Backward using jobs_company_posted_idx' AND p !~ 'Sort', 'company jobs sort -posted_at: jobs_company_posted_idx')
-  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j), (coalesce(j.posted_at, j.created_at))::text, j.id FROM jobboard.jobs j WHERE true
+  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (coalesce(j.posted_at, j.created_at))::text, j.id FROM jobboard.jobs j WHERE true
 	AND (j.company_id = %s) AND ((coalesce(j.posted_at, j.created_at)), j.id) < ('2030-01-01'::text::timestamptz, 5)
-	ORDER BY coalesce(j.posted_at, j.created_at) DESC, j.id DESC LIMIT 21 OFFSET 0$$, :ca)) AS p;
+	ORDER BY coalesce(j.posted_at, j.created_at) DESC, j.id DESC LIMIT 21$$, :ca)) AS p;
 SELECT ok(p ~ 'Index Scan using jobs_company_salary_idx' AND p !~ 'Sort', 'company jobs sort salary_max: jobs_company_salary_idx')
-  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j), (coalesce(j.salary_max, -1))::text, j.id FROM jobboard.jobs j WHERE true
+  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (coalesce(j.salary_max, -1))::text, j.id FROM jobboard.jobs j WHERE true
 	AND (j.company_id = %s) AND (j.status = 'open') AND (j.expires_at IS NULL OR j.expires_at > now())
-	AND ((coalesce(j.salary_max, -1)), j.id) > ('5000'::text::bigint, 5) ORDER BY coalesce(j.salary_max, -1) ASC, j.id ASC LIMIT 21 OFFSET 0$$, :ca)) AS p;
+	AND ((coalesce(j.salary_max, -1)), j.id) > ('5000'::text::bigint, 5) ORDER BY coalesce(j.salary_max, -1) ASC, j.id ASC LIMIT 21$$, :ca)) AS p;
 SELECT ok(p ~ 'Index Scan using jobs_company_title_idx' AND p !~ 'Sort', 'company jobs sort title: jobs_company_title_idx')
-  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j), (j.title)::text, j.id FROM jobboard.jobs j WHERE true
-	AND (j.company_id = %s) AND ((j.title), j.id) > ('Lead'::text::text, 5) ORDER BY j.title ASC, j.id ASC LIMIT 21 OFFSET 0$$, :ca)) AS p;
+  FROM pg_temp.plan(format($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id)), (j.title)::text, j.id FROM jobboard.jobs j WHERE true
+	AND (j.company_id = %s) AND ((j.title), j.id) > ('Lead'::text::text, 5) ORDER BY j.title ASC, j.id ASC LIMIT 21$$, :ca)) AS p;
 SELECT ok(p ~ 'Index Only Scan using jobs_company_open_idx', 'open_jobs of a company: index-only on jobs_company_open_idx')
   FROM pg_temp.plan(format($$SELECT count(*) FROM jobboard.jobs j WHERE j.company_id = %s AND j.status = 'open'
 	AND (j.expires_at IS NULL OR j.expires_at > now())$$, :ca)) AS p;
+-- PostgreSQL 15 plans the body of an SQL function that is not inlined anew
+-- on every execution of the calling plan: job_json must stay inlinable.
+SELECT ok(p ~ 'jsonb_build_object' AND p !~ 'job_json', 'job_json is inlined into the calling query')
+  FROM pg_temp.plan($$SELECT jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id))
+	FROM jobboard.jobs j WHERE j.id = 1$$, true) AS p;
 RESET enable_bitmapscan;
 RESET enable_sort;
 SELECT ok(p ~ 'jobs_search_idx', 'q is served by the GIN index on search')
