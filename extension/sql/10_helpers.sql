@@ -1,17 +1,17 @@
 -- Internal helpers shared by the entry points: JSON shapes of resources and
 -- the ETag rule (docs/INTERFACE.md). Not granted to anyone.
 
-CREATE FUNCTION jobboard.user_json(u jobboard.users) RETURNS jsonb
+-- Inlined into the calling statement (src/shapes.h says why and passes what
+-- comes from other rows); every name is qualified, since the body is parsed
+-- under the caller's search_path.
+CREATE FUNCTION jobboard.user_json(u jobboard.users, roles jsonb) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
-	SELECT jsonb_build_object(
-		'id', u.id, 'email', u.email, 'name', u.name,
-		'roles', coalesce((SELECT jsonb_agg(ur.role ORDER BY ur.role)
-		                     FROM jobboard.user_roles ur WHERE ur.user_id = u.id), '[]'),
+	SELECT pg_catalog.jsonb_build_object(
+		'id', u.id, 'email', u.email, 'name', u.name, 'roles', roles,
 		'disabled', u.disabled, 'created_at', u.created_at, 'updated_at', u.updated_at)
 $$;
-COMMENT ON FUNCTION jobboard.user_json(jobboard.users) IS 'The public JSON shape of a user (API.md §3.1).';
+COMMENT ON FUNCTION jobboard.user_json(jobboard.users, jsonb) IS 'The public JSON shape of a user, given its sorted roles (API.md §3.1).';
 
 -- A strong ETag: the first 32 hex digits of SHA-256 over the body's text
 -- exactly as PostgreSQL prints it; the shim computes the same over what it sends.

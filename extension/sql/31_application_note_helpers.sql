@@ -70,16 +70,16 @@ AS $$
 $$;
 COMMENT ON FUNCTION jobboard.application_is_member(bigint, bigint) IS 'True when the user is a member of the company the application was sent to.';
 
-CREATE FUNCTION jobboard.note_json(n jobboard.notes) RETURNS jsonb
+-- Inlined into the calling statement (src/shapes.h says why and passes what
+-- comes from other rows); every name is qualified, since the body is parsed
+-- under the caller's search_path.
+CREATE FUNCTION jobboard.note_json(n jobboard.notes, owner_name text) RETURNS jsonb
 LANGUAGE sql STABLE
-SET search_path = jobboard, pg_catalog, pg_temp
 AS $$
-	SELECT jsonb_build_object(
-		'id', n.id, 'title', n.title, 'body', n.body, 'tags', to_jsonb(n.tags),
+	SELECT pg_catalog.jsonb_build_object(
+		'id', n.id, 'title', n.title, 'body', n.body, 'tags', pg_catalog.to_jsonb(n.tags),
 		'pinned', n.pinned, 'archived', n.archived, 'application_id', n.application_id,
-		'owner', jsonb_build_object('id', u.id, 'name', u.name),
+		'owner', pg_catalog.jsonb_build_object('id', n.owner_id, 'name', owner_name),
 		'created_at', n.created_at, 'updated_at', n.updated_at)
-	  FROM jobboard.users u
-	 WHERE u.id = n.owner_id
 $$;
-COMMENT ON FUNCTION jobboard.note_json(jobboard.notes) IS 'The public JSON shape of a note (API.md §3.6).';
+COMMENT ON FUNCTION jobboard.note_json(jobboard.notes, text) IS 'The public JSON shape of a note, given its owner''s name (API.md §3.6).';

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "password.h"
 #include "resource.h"
+#include "shapes.h"
 #include "utils/builtins.h"
 
 #define NAME_MAX_LENGTH 200
@@ -217,7 +218,7 @@ ENTRY_POINT(logout_all)
 }
 
 static JbStatement me_get = {
-	"SELECT jobboard.user_json(u) FROM jobboard.users u WHERE u.id = $1",
+	"SELECT " USER_JSON " FROM jobboard.users u WHERE u.id = $1",
 	1, {INT8OID}
 };
 
@@ -235,7 +236,7 @@ ENTRY_POINT(me)
 
 static JbStatement me_rename = {
 	"UPDATE jobboard.users u SET name = coalesce($2, name), updated_at = now() "
-	" WHERE id = $1 RETURNING jobboard.user_json(u)",
+	" WHERE id = $1 RETURNING " USER_JSON,
 	2, {INT8OID, TEXTOID}
 };
 

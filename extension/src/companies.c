@@ -17,6 +17,7 @@
 #include "catalog/pg_type.h"
 #include "lists.h"
 #include "resource.h"
+#include "shapes.h"
 #include "utils/builtins.h"
 
 #define COMPANY_NAME_MAX 200
@@ -38,7 +39,7 @@ static const ListSpec companies_spec = {
 	.sorts = company_sorts,
 	.default_sort = "name",
 	.id_expr = "c.id",
-	.item_expr = "jobboard.company_json(c)",
+	.item_expr = COMPANY_JSON,
 	.from = "jobboard.companies c",
 };
 
@@ -155,7 +156,7 @@ static JbStatement company_insert = {
 };
 
 static JbStatement company_by_id = {
-	"SELECT jobboard.company_json(c) FROM jobboard.companies c WHERE c.id = $1",
+	"SELECT " COMPANY_JSON " FROM jobboard.companies c WHERE c.id = $1",
 	1, {INT8OID}
 };
 
@@ -214,7 +215,7 @@ ENTRY_POINT(company_get)
 }
 
 static JbStatement company_lock = {
-	"SELECT jobboard.company_json(c) FROM jobboard.companies c WHERE c.id = $1 FOR UPDATE",
+	"SELECT " COMPANY_JSON " FROM jobboard.companies c WHERE c.id = $1 FOR UPDATE",
 	1, {INT8OID}
 };
 
@@ -256,7 +257,7 @@ static JbStatement company_change = {
 	"               CASE WHEN $5 THEN $6 ELSE o.description END AS description, "
 	"               CASE WHEN $7 THEN $8 ELSE o.location END AS location "
 	"          FROM jobboard.companies o WHERE o.id = $1) x "
-	" WHERE c.id = $1 RETURNING jobboard.company_json(c)",
+	" WHERE c.id = $1 RETURNING " COMPANY_JSON,
 	8, {INT8OID, TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID, TEXTOID}
 };
 

@@ -25,10 +25,11 @@
 
 #include <ctype.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "lists.h"
 #include "resource.h"
-#include "access/xact.h"
+#include "shapes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -45,14 +46,6 @@ static const char *const employment_types[] = {
 };
 static const char *const create_statuses[] = {"draft", "open", NULL};
 static const char *const job_statuses[] = {"draft", "open", "closed", NULL};
-
-/*
- * A job's JSON (jobboard.job_json, which the planner inlines) with its
- * company's name looked up per row: a join would plan a Memoize node whose
- * set-up cost more than the 20 lookups of a page.
- */
-#define JOB_JSON \
-	"jobboard.job_json(j, (SELECT c.name FROM jobboard.companies c WHERE c.id = j.company_id))"
 
 /* The relevance sort refers to the search text, which is always $1. */
 #define RELEVANCE_EXPR "(-ts_rank(j.search, websearch_to_tsquery('english'::regconfig, $1)))"

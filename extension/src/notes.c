@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "lists.h"
 #include "resource.h"
+#include "shapes.h"
 #include "utils/builtins.h"
 
 #define TITLE_MAX_LENGTH 200
@@ -37,7 +38,7 @@ static const ListSpec notes_spec = {
 	.sorts = note_sorts,
 	.default_sort = "-updated_at",
 	.id_expr = "n.id",
-	.item_expr = "jobboard.note_json(n)",
+	.item_expr = NOTE_JSON,
 	.from = "jobboard.notes n",
 };
 
@@ -79,7 +80,7 @@ static const ListSpec application_notes_spec = {
 	.sorts = application_note_sorts,
 	.default_sort = "created_at",
 	.id_expr = "n.id",
-	.item_expr = "jobboard.note_json(n)",
+	.item_expr = NOTE_JSON,
 	.from = "jobboard.notes n",
 };
 
@@ -125,10 +126,10 @@ static JbStatement note_insert = {
 	"WITH n AS (INSERT INTO jobboard.notes (owner_id, title, body, tags, pinned, archived, application_id) "
 	"           VALUES ($1, $2, coalesce($3, ''), coalesce($4, '{}'), coalesce($5, false), "
 	"                   coalesce($6, false), $7) RETURNING *) "
-	"SELECT jobboard.note_json(n), "
+	"SELECT " NOTE_JSON ", "
 	"       CASE WHEN n.application_id IS NOT NULL "
 	"            THEN jobboard.emit('note.created', jobboard.application_member_ids(n.application_id), "
-	"                               jobboard.note_json(n)) END "
+	"                               " NOTE_JSON ") END "
 	"  FROM n",
 	7, {INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID, INT8OID}
 };
@@ -235,7 +236,7 @@ ENTRY_POINT(note_create)
 #define NOTE_FACTS_SQL \
 	"SELECT n.owner_id = $2, " \
 	"       n.application_id IS NOT NULL AND jobboard.application_is_member(n.application_id, $2), " \
-	"       jobboard.note_json(n) " \
+	"       " NOTE_JSON " " \
 	"  FROM jobboard.notes n WHERE n.id = $1"
 
 static JbStatement note_facts = {NOTE_FACTS_SQL, 2, {INT8OID, INT8OID}};
@@ -278,7 +279,7 @@ static JbStatement note_change = {
 	"UPDATE jobboard.notes n SET title = coalesce($2, title), body = coalesce($3, body), "
 	"       tags = coalesce($4, tags), pinned = coalesce($5, pinned), "
 	"       archived = coalesce($6, archived), updated_at = now() "
-	" WHERE n.id = $1 RETURNING jobboard.note_json(n)",
+	" WHERE n.id = $1 RETURNING " NOTE_JSON,
 	6, {INT8OID, TEXTOID, TEXTOID, TEXTARRAYOID, BOOLOID, BOOLOID}
 };
 

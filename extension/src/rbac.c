@@ -11,6 +11,7 @@
 #include "catalog/pg_type.h"
 #include "crypto.h"
 #include "resource.h"
+#include "shapes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -248,7 +249,7 @@ static JbStatement grant = {
 };
 
 static JbStatement user_by_id = {
-	"SELECT jobboard.user_json(u) FROM jobboard.users u WHERE u.id = $1",
+	"SELECT " USER_JSON " FROM jobboard.users u WHERE u.id = $1",
 	1, {INT8OID}
 };
 

@@ -15,6 +15,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "jwt.h"
+#include "shapes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
@@ -114,7 +115,7 @@ HashToken(const char *token)
 static JbStatement session_insert = {
 	"WITH s AS (INSERT INTO jobboard.sessions (user_id, refresh_hash, expires_at) "
 	"           VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING id) "
-	"SELECT s.id, jobboard.user_json(u), jobboard.user_json(u)->'roles' "
+	"SELECT s.id, " USER_JSON ", " USER_ROLES " "
 	"  FROM s, jobboard.users u WHERE u.id = $1",
 	3, {INT8OID, BYTEAOID, INT4OID}
 };
@@ -179,7 +180,7 @@ static JbStatement session_rotate = {
 	"     s AS (UPDATE jobboard.sessions SET refresh_hash = $3, refreshed_at = now(), "
 	"                  expires_at = now() + make_interval(secs => $4) "
 	"            WHERE id = $1 RETURNING id, user_id) "
-	"SELECT s.id, jobboard.user_json(u), jobboard.user_json(u)->'roles' "
+	"SELECT s.id, " USER_JSON ", " USER_ROLES " "
 	"  FROM s JOIN jobboard.users u ON u.id = s.user_id",
 	4, {INT8OID, BYTEAOID, BYTEAOID, INT4OID}
 };

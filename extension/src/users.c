@@ -12,6 +12,7 @@
 #include "catalog/pg_type.h"
 #include "lists.h"
 #include "resource.h"
+#include "shapes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -31,7 +32,7 @@ static const ListSpec users_spec = {
 	.sorts = user_sorts,
 	.default_sort = "created_at",
 	.id_expr = "u.id",
-	.item_expr = "jobboard.user_json(u)",
+	.item_expr = USER_JSON,
 	.from = "jobboard.users u",
 };
 
@@ -65,7 +66,7 @@ ENTRY_POINT(users_list)
 }
 
 static JbStatement user_by_id = {
-	"SELECT jobboard.user_json(u) FROM jobboard.users u WHERE u.id = $1",
+	"SELECT " USER_JSON " FROM jobboard.users u WHERE u.id = $1",
 	1, {INT8OID}
 };
 

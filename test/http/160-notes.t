@@ -128,7 +128,7 @@ my $emma_note = $r->{json};
 is(sql("SELECT string_agg(user_id::text, ',' ORDER BY user_id) FROM jobboard.events WHERE event = 'note.created' AND data ->> 'id' = '$emma_note->{id}'"),
 	join(',', sort { $a <=> $b } $Emma->{id}, $Raj->{id}), 'note.created went to every member, the author included');
 is(sql("SELECT count(*) FROM jobboard.events WHERE event = 'note.created' AND data ->> 'id' = '$emma_note->{id}' "
-	. "AND data = (SELECT jobboard.note_json(n) FROM jobboard.notes n WHERE n.id = $emma_note->{id})"), 2, 'with the note as its data');
+	. "AND data = (SELECT jobboard.note_json(n, (SELECT u.name FROM jobboard.users u WHERE u.id = n.owner_id)) FROM jobboard.notes n WHERE n.id = $emma_note->{id})"), 2, 'with the note as its data');
 my $raj_note = create($Raj->{access}, { title => 'Second opinion', application_id => $napp })->{json};
 ok($raj_note->{id}, 'a recruiter writes one too');
 {

@@ -154,7 +154,7 @@ cmp_ok(requests($after, route => '/metrics', method => 'GET', status => 200), '>
 	is($m->{types}{jobboard_pool_waiting}, 'gauge', 'jobboard_pool_waiting is a gauge');
 
 	# A request that waits on a row lock holds a connection: in_use shows it.
-	my $lock = lock_row("SELECT 1 FROM jobboard.users WHERE id = $u->{id} FOR UPDATE", 2);
+	my $lock = lock_row("SELECT 1 FROM jobboard.users WHERE id = $u->{id} FOR UPDATE", 5);
 	my $h = start_request($s, 'PATCH', '/me', token => $u->{access}, json => { name => 'Metrics Waiter' });
 	wait_lock_waiters(1, 5);
 	my $during;

@@ -30,7 +30,7 @@ SELECT ok(bool_and(has_function_privilege('jobboard_api', 'jobboard.' || f || '(
                     'application_notes', 'my_applications', 'notes_list', 'note_create', 'note_get',
                     'note_update', 'note_delete']) AS f;
 SELECT ok(NOT has_function_privilege('jobboard_api', 'jobboard.application_json(jobboard.applications)', 'EXECUTE')
-      AND NOT has_function_privilege('jobboard_api', 'jobboard.note_json(jobboard.notes)', 'EXECUTE'),
+      AND NOT has_function_privilege('jobboard_api', 'jobboard.note_json(jobboard.notes, text)', 'EXECUTE'),
           'the JSON helpers are not granted');
 SELECT ok((SELECT location FROM jobboard.routes WHERE function = 'application_create') = '/applications/{id}'
       AND (SELECT location FROM jobboard.routes WHERE function = 'note_create') = '/notes/{id}',

@@ -149,7 +149,7 @@ SELECT throws_ok(format('SELECT pg_temp.as_api(%L)', sql), '42501', NULL, format
   FROM unnest(ARRAY[
 	$$SELECT jobboard.grant_role('someone@tap-privileges.test', 'admin')$$,
 	$$SELECT jobboard.rotate_secret()$$,
-	$$SELECT jobboard.user_json(u) FROM (SELECT NULL::jobboard.users AS u) x$$,
+	$$SELECT jobboard.user_json(u, '[]') FROM (SELECT NULL::jobboard.users AS u) x$$,
 	$$SELECT jobboard.emit('tap.event', '{}'::bigint[], '{}')$$,
 	$$SELECT jobboard.etag('{}')$$]) AS sql;
 
