@@ -83,15 +83,51 @@ main(void)
 	ok(call_location("/jobs/{id}", "not json") == NULL, "location from bad JSON");
 	ok(call_location("/jobs/{id", "{\"id\": 1}") == NULL, "unterminated template");
 
-	s = call_next_link("/jobs", "q=a+b&cursor=old&limit=5&page=2", 31, "c/+=");
+	s = call_next_link("/jobs", "q=a+b&cursor=old&limit=5&page=2", 31, "c/+=", 4);
 	is_str(s, "</jobs?q=a+b&limit=5&cursor=c%2F%2B%3D>; rel=\"next\"", "link replaces cursor");
 	free(s);
-	s = call_next_link("/jobs", NULL, 0, "abc");
-	is_str(s, "</jobs?cursor=abc>; rel=\"next\"", "link without query");
+	s = call_next_link("/jobs", NULL, 0, "abcdef", 3);
+	is_str(s, "</jobs?cursor=abc>; rel=\"next\"", "link without query, cursor of n bytes");
 	free(s);
-	s = call_next_link("/jobs", "cursor=x", 8, "y");
+	s = call_next_link("/jobs", "cursor=x", 8, "y", 1);
 	is_str(s, "</jobs?cursor=y>; rel=\"next\"", "link with only a cursor");
 	free(s);
+
+	{
+		struct { const char *body, *want, *name; } nc[] = {
+			{"{\"data\": [{\"id\": 1}], \"total\": 7, \"next_cursor\": \"eyJh-_b.Zm9v\"}",
+			 "eyJh-_b.Zm9v", "a cursor"},
+			{"{\"data\": [], \"next_cursor\":\"abc\" }\n", "abc", "a cursor, other spacing"},
+			{"{\"next_cursor\": \"only\"}", "only", "the only member"},
+			{"{\"data\": [{\"id\": 1}], \"next_cursor\": null}", NULL, "null"},
+			{"{\"data\": [{\"id\": 1}], \"next_cursor\": \"a\\\"b\"}", NULL,
+			 "an escaped quote is no cursor"},
+			{"{\"id\": 3, \"title\": \"next_cursor\"}", NULL, "not a list: a value"},
+			{"{\"id\": 3, \"next_cursor\": \"x\", \"description_md\": \"y\"}", NULL,
+			 "not a list: next_cursor not last"},
+			{"{\"data\": [{\"t\": \"x\\\", \\\"next_cursor\\\": \\\"evil\"}]}", NULL,
+			 "not a list: the text inside the last item's string"},
+			{"{\"data\": [{\"t\": \"\\\"next_cursor\\\": \\\"evil\\\"}\"}], "
+			 "\"next_cursor\": \"good\"}", "good", "items holding next_cursor text: the real one"},
+			{"{\"data\": [{\"t\": \"\\\"next_cursor\\\": \\\"evil\\\"}\"}], "
+			 "\"next_cursor\": null}", NULL, "items holding next_cursor text, null cursor"},
+			{"{\"a\": \"x\\\"next_cursor\\\": \\\"evil\"}", NULL,
+			 "a string that ends in next_cursor text"},
+			{"[\"next_cursor\", \"x\"]", NULL, "an array"},
+			{"null", NULL, "null body"},
+			{"", NULL, "empty"},
+			{"\"}", NULL, "a lone quote"},
+			{"\"x\"}", NULL, "no key"},
+		};
+		for (size_t i = 0; i < sizeof nc / sizeof nc[0]; i++) {
+			size_t n = 0;
+			const char *c = call_next_cursor(nc[i].body, strlen(nc[i].body), &n);
+			char got[64];
+
+			snprintf(got, sizeof got, "%.*s", c ? (int) n : 0, c ? c : "");
+			is_str(c ? got : NULL, nc[i].want, "next_cursor: %s", nc[i].name);
+		}
+	}
 	{
 		size_t n;
 		const char *sh = "[{\"field\":\"salary_max\",\"message\":\"must be an integer\"}]";
