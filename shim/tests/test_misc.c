@@ -65,6 +65,21 @@ main(void)
 	etag_compute("{}", 2, tag);
 	/* sha256("{}") = 44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a */
 	is_str(tag, "\"44136fa355b3678a1146ad16f7e8649e\"", "etag of {}");
+	{
+		/* FIPS 180-2 vectors: the first 128 bits of SHA-256 */
+		static char million[1000000];
+
+		etag_compute("abc", 3, tag);
+		is_str(tag, "\"ba7816bf8f01cfea414140de5dae2223\"", "etag of abc (SHA-256 vector)");
+		etag_compute("", 0, tag);
+		is_str(tag, "\"e3b0c44298fc1c149afbf4c8996fb924\"", "etag of the empty text");
+		etag_compute("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, tag);
+		is_str(tag, "\"248d6a61d20638b8e5c026930c3e6039\"", "etag of two blocks");
+		memset(million, 'a', sizeof million);
+		etag_compute(million, sizeof million, tag);
+		is_str(tag, "\"cdc76e5c9914fb9281a1c7e284d73e67\"", "etag of a million a");
+		etag_compute("{}", 2, tag);
+	}
 	ok(etag_none_match(tag, tag), "INM exact");
 	ok(etag_none_match("W/\"44136fa355b3678a1146ad16f7e8649e\"", tag), "INM weak");
 	ok(etag_none_match("\"x\", \"44136fa355b3678a1146ad16f7e8649e\"", tag), "INM list");
