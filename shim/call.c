@@ -125,7 +125,8 @@ call_qkey_is(const char *s, size_t n, const char *key)
 }
 
 char *
-call_next_link(const char *path, const char *query, size_t qlen, const char *cursor)
+call_next_link(const char *path, const char *query, size_t qlen, const char *cursor,
+               size_t n)
 {
 	struct buf b;
 	size_t i = 0;
@@ -155,13 +156,65 @@ call_next_link(const char *path, const char *query, size_t qlen, const char *cur
 	if (!first)
 		buf_addc(&b, '&');
 	buf_adds(&b, "cursor=");
-	call_pct(&b, cursor, strlen(cursor));
+	call_pct(&b, cursor, n);
 	buf_adds(&b, ">; rel=\"next\"");
 	if (b.err) {
 		buf_free(&b);
 		return NULL;
 	}
 	return buf_steal(&b, NULL);
+}
+
+/* Step back over white space; returns the new end. */
+static const char *
+call_back_ws(const char *text, const char *p)
+{
+	while (p > text && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n' || p[-1] == '\r'))
+		p--;
+	return p;
+}
+
+/*
+ * jsonb prints an object's keys sorted by length, then bytes, so the
+ * longest key of a list page, next_cursor, is its last member and the text
+ * ends `"next_cursor": "<cursor>"}` or `"next_cursor": null}`. Walking back
+ * over exactly that (a key preceded by `{` or `,`, so not the tail of a
+ * string) reads the cursor of any page in a few bytes, whatever the items
+ * hold.
+ */
+const char *
+call_next_cursor(const char *text, size_t len, size_t *n)
+{
+	static const char key[] = "\"next_cursor\"";
+	const size_t klen = sizeof key - 1;
+	const char *p = call_back_ws(text, text + len), *end;
+
+	if (p == text || *--p != '}')
+		return NULL;
+	p = call_back_ws(text, p);
+	if (p == text || *--p != '"')
+		return NULL;            /* null, or not a string */
+	end = p;
+	while (p > text && p[-1] != '"') {
+		unsigned char c = (unsigned char) p[-1];
+		if (c == '\\' || c < 0x20 || c == 0x7f)
+			return NULL;
+		p--;
+	}
+	if (p == text)
+		return NULL;
+	*n = (size_t) (end - p);
+	end = p;                    /* the cursor starts here */
+	p = call_back_ws(text, p - 1);
+	if (p == text || *--p != ':')
+		return NULL;
+	p = call_back_ws(text, p);
+	if ((size_t) (p - text) < klen || memcmp(p - klen, key, klen) != 0)
+		return NULL;
+	p = call_back_ws(text, p - klen);
+	if (p == text || (p[-1] != ',' && p[-1] != '{'))
+		return NULL;
+	return end;
 }
 
 static void
@@ -172,6 +225,8 @@ call_success(const struct call_in *in, PGresult *res, struct resp *out)
 	size_t len = (size_t) PQgetlength(res, 0, 0);
 	json_object *root = NULL;
 	bool is_get = strcmp(in->method, "GET") == 0 || strcmp(in->method, "HEAD") == 0;
+	const char *cursor;
+	size_t cursor_len;
 	char *body;
 
 	if (PQgetisnull(res, 0, 0))
@@ -196,19 +251,18 @@ call_success(const struct call_in *in, PGresult *res, struct resp *out)
 		free(loc);
 	}
 
-	if ((rt->cookie && strstr(text, "\"refresh_token\"")) ||
-	    strstr(text, "\"next_cursor\": \""))
+	if ((cursor = call_next_cursor(text, len, &cursor_len)) != NULL) {
+		char *link = call_next_link(in->raw_path, in->raw_query, in->raw_query_len,
+		                            cursor, cursor_len);
+		if (link)
+			resp_header(out, "Link", link);
+		free(link);
+	}
+	/* login and refresh only: parsed whole */
+	if (rt->cookie && strstr(text, "\"refresh_token\""))
 		root = json_tokener_parse(text);
 	if (root && json_object_is_type(root, json_type_object)) {
 		json_object *v, *ttl;
-		if (json_object_object_get_ex(root, "next_cursor", &v) &&
-		    json_object_is_type(v, json_type_string)) {
-			char *link = call_next_link(in->raw_path, in->raw_query,
-			                            in->raw_query_len, json_object_get_string(v));
-			if (link)
-				resp_header(out, "Link", link);
-			free(link);
-		}
 		if (rt->cookie && out->status < 300 &&
 		    json_object_object_get_ex(root, "refresh_token", &v) &&
 		    json_object_is_type(v, json_type_string)) {

@@ -64,9 +64,16 @@ void call_document(const struct call_pools *pools, const char *sql,
 /* Location from a template like /users/{id} or /x/{user.id}; NULL if a
  * member is missing. `body` is the JSON text of the response. */
 char *call_location(const char *tmpl, const char *body);
-/* path?query with cursor (and page) replaced by `cursor`, for Link. */
+/* path?query with cursor (and page) replaced by `cursor` (n bytes), for
+ * Link. */
 char *call_next_link(const char *path, const char *query, size_t qlen,
-                     const char *cursor);
+                     const char *cursor, size_t n);
+/* The string next_cursor of a list page, found from the end of the text
+ * without parsing it (docs/INTERFACE.md "Lists"): a pointer into text and
+ * its length in *n, or NULL when it is null, when the text does not end
+ * with it (not a list), or when it holds a character no cursor has
+ * (quote, backslash, control). */
+const char *call_next_cursor(const char *text, size_t len, size_t *n);
 /* The database's 422 errors array (may be NULL or not an array) and the
  * shim's, as one array: the database's entry wins for a field both name
  * (its message knows the field's type).

@@ -1,22 +1,43 @@
 /*
  * etag.c — ETag computation and If-None-Match matching (see etag.h).
+ *
+ * SHA-256 is OpenSSL's libcrypto (which libpq links already): it uses the
+ * CPU's SHA instructions where there are some, several times faster than a
+ * portable implementation on a list page. The digest is fetched from the
+ * default provider once, not on every call.
  */
 #include "etag.h"
 
+#include <pthread.h>
 #include <string.h>
 
-#include <sodium.h>
+#include <openssl/evp.h>
+
+static pthread_once_t etag_once = PTHREAD_ONCE_INIT;
+static EVP_MD *etag_sha256;     /* NULL: fetch failed, EVP_sha256() then */
+
+static void
+etag_fetch(void)
+{
+	etag_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 void
 etag_compute(const char *body, size_t len, char out[ETAG_LEN + 1])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
-	char hex[2 * crypto_hash_sha256_BYTES + 1];
+	static const char hex[] = "0123456789abcdef";
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
 
-	crypto_hash_sha256(h, (const unsigned char *) body, len);
-	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	pthread_once(&etag_once, etag_fetch);
+	if (!EVP_Digest(body, len, h, &hl, etag_sha256 ? etag_sha256 : EVP_sha256(), NULL) ||
+	    hl < 16)
+		memset(h, 0, sizeof h);     /* out of memory only: an all-zero tag */
 	out[0] = '"';
-	memcpy(out + 1, hex, 32);
+	for (int i = 0; i < 16; i++) {
+		out[1 + 2 * i] = hex[h[i] >> 4];
+		out[2 + 2 * i] = hex[h[i] & 15];
+	}
 	out[33] = '"';
 	out[34] = '\0';
 }

@@ -9,8 +9,25 @@
  * 405, 413 judged from Content-Length, 415), and an early answer is queued
  * at once — which also means no `100 Continue` is sent for it; (2) for each
  * body chunk, accumulated up to the limit; (3) once more at the end: JSON
- * (400), args (400), Authorization (401), `_` keys (422), then the database.
- * Cleanup and the access-log line are in the completed callback.
+ * (400), args (400), Authorization (401), `_` keys (422), then the database
+ * call, which does not run here (see below); (4) once more when the call is
+ * done, to answer. Cleanup and the access-log line are in the completed
+ * callback.
+ *
+ * What runs where: MHD's threads (JOBBOARD_THREADS) parse requests, check
+ * them, build the call's args and write answers; they never wait on the
+ * database for a route. The call itself (call_route: pool checkout, the
+ * query, mapping its result) runs on a work queue of pool-size workers
+ * (work.h): the last call suspends the connection and submits the request;
+ * the worker stores the answer in the request, marks the call done and
+ * resumes the connection, and MHD calls the handler again, which caches,
+ * starts an event stream or sends the answer. While the call runs the
+ * request is in flight (graceful shutdown waits for it) and the connection
+ * is suspended (MHD neither reads it nor times it out). Still on MHD's
+ * threads, because they are rare or cheap: loading the route table when
+ * none is loaded yet (http_routes), the built-ins /ready, /openapi.json and
+ * /docs (one query each through the pool). The event streams' fan-out runs
+ * on the main thread (notify.c, sse.c).
  *
  * A body sent to a route whose body is "none" (GET, DELETE, ...) is read and
  * ignored (still subject to the size limit), as most servers do: refusing it
@@ -33,6 +50,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +76,7 @@
 #include "route.h"
 #include "sse.h"
 #include "upload.h"
+#include "work.h"
 
 /*
  * libmicrohttpd's per-connection pool (request line, headers, read buffer,
@@ -82,6 +101,8 @@ struct http_server {
 	struct MHD_Daemon *d;
 	atomic_int in_flight;
 	atomic_bool draining;
+	atomic_bool calls_cut;      /* stopping: calls not begun are not made */
+	struct work *work;          /* runs the database calls */
 	unsigned idle_timeout_s;
 	unsigned read_timeout_s;
 	pthread_mutex_t route_mu;   /* one route load at a time */
@@ -107,6 +128,10 @@ struct track {
 };
 
 enum body_mode { BODY_NONE, BODY_JSON, BODY_DISCARD, BODY_UPLOAD };
+
+/* A request's database call: none yet, on a worker (or queued), done,
+ * its answer sent. */
+enum call_state { CALL_NONE, CALL_RUNNING, CALL_DONE, CALL_ANSWERED };
 
 struct req {
 	struct http_server *srv;
@@ -146,6 +171,19 @@ struct req {
 	bool streaming;         /* the stream is open: not in flight any more */
 	char *cache_key;        /* a public read (cache.h), or NULL */
 	unsigned long cache_gen;
+	/* the database call, made on a worker while the connection is suspended;
+	 * what it reads is owned here, not on the handler's stack */
+	struct work_job job;
+	atomic_int call;        /* enum call_state */
+	struct MHD_Connection *conn;
+	struct call_in in;
+	struct resp call_rp;    /* its answer */
+	char *token;            /* the bearer token of Authorization, copied */
+	const char *tok;        /* the token sent (token or query_token), or NULL */
+	char *query_token;      /* ?access_token= (stream routes) */
+	char *args_json;
+	char *shim_errors;
+	char *if_none_match;
 };
 
 static long long
@@ -200,12 +238,18 @@ http_req_free(struct req *r)
 {
 	upload_free(&r->up);
 	resp_free(&r->pending);
+	resp_free(&r->call_rp);
 	route_match_clear(&r->m);
 	route_put(r->table);
 	buf_free(&r->body);
 	free(r->uri);
 	free(r->path_buf);
 	free(r->cache_key);
+	free(r->token);
+	free(r->query_token);
+	free(r->args_json);
+	free(r->shim_errors);
+	free(r->if_none_match);
 	free(r);
 }
 
@@ -781,22 +825,141 @@ http_cache_key(struct req *r, struct MHD_Connection *c)
 	return key;
 }
 
+/* ---- the database call, on a worker ------------------------------------ */
+
+static struct req *
+http_req_of_job(struct work_job *j)
+{
+	return (struct req *) (void *) ((char *) j - offsetof(struct req, job));
+}
+
+/* The call is answered (r->call_rp): hand the request back to MHD, which
+ * calls the handler again. The last touch of r on this thread. */
+static void
+http_call_done(struct req *r)
+{
+	struct MHD_Connection *c = r->conn;
+
+	atomic_store(&r->call, CALL_DONE);
+	MHD_resume_connection(c);
+}
+
+/* No worker became free within JOBBOARD_POOL_WAIT_MS (or the server stops):
+ * answered like a pool timeout, without asking the database. */
+static void
+http_call_unavailable(struct req *r, const char *detail)
+{
+	resp_problem(&r->call_rp, 503, "unavailable", detail, NULL, r->id);
+	resp_header(&r->call_rp, "Retry-After", "1");
+	http_call_done(r);
+}
+
+static struct pool *
+http_call_pool(const struct req *r)
+{
+	const struct call_pools *p = &r->srv->pools;
+
+	return r->m.route->read_only && p->replica ? p->replica : p->primary;
+}
+
+/* work_expire: the request waited its whole pool wait in the queue. */
+static void
+http_call_expired(struct work_job *j)
+{
+	struct req *r = http_req_of_job(j);
+
+	pool_note_timeout(http_call_pool(r));
+	http_call_unavailable(r, "no database connection became free in time");
+}
+
+/* On a worker. */
+static void
+http_call_run(struct work_job *j)
+{
+	struct req *r = http_req_of_job(j);
+	struct http_server *s = r->srv;
+
+	if (atomic_load(&s->calls_cut))
+		http_call_unavailable(r, "the server is shutting down");
+	else if (work_now_ms() - j->queued_ms > s->cfg->pool_wait_ms)
+		http_call_expired(j);
+	else {
+		call_route(&s->pools, &r->in, &r->call_rp);
+		http_call_done(r);
+	}
+}
+
+/* The request is in and r->in is ready: suspend the connection (MHD stops
+ * serving it) and queue the call. Suspended first, so that the worker's
+ * resume always follows it. */
+static enum MHD_Result
+http_call_begin(struct req *r, struct MHD_Connection *c)
+{
+	r->conn = c;
+	r->job.fn = http_call_run;
+	resp_init(&r->call_rp, 500);
+	atomic_store(&r->call, CALL_RUNNING);
+	MHD_suspend_connection(c);
+	if (!work_submit(r->srv->work, &r->job))
+		http_call_run(&r->job);     /* stopping: calls_cut is set, no query */
+	return MHD_YES;
+}
+
+/* Back on an MHD thread with the call's answer: cache, stream, send. */
+static enum MHD_Result
+http_call_answer(struct req *r, struct MHD_Connection *c)
+{
+	struct http_server *s = r->srv;
+	const struct route *rt = r->m.route;
+	struct resp rp = r->call_rp;
+
+	memset(&r->call_rp, 0, sizeof r->call_rp);
+	if (r->cache_key && rp.status == 200 && rp.body && !rp.body_free)
+		cache_put(r->cache_key, r->cache_gen, rp.body, rp.len,
+		          http_resp_header(&rp, "ETag"), http_resp_header(&rp, "Link"));
+	/* a write through this server (or one that may have committed): cached
+	 * reads may be stale now (writes elsewhere: NOTIFY jobboard_cache) */
+	if (!rt->read_only && !r->shim_errors && (rp.status < 400 || rp.status >= 500))
+		cache_clear("a write through this server");
+	upload_free(&r->up);    /* the bytes are stored: let them go now */
+	if (rp.status < 400 && r->tok)
+		auth_jwt_sub(r->tok, r->user_id, sizeof r->user_id);
+	if (r->sse && rp.status == 200 && rp.body) {
+		int st = sse_start(r->sse, rp.body, rp.len, c, r->tok, r->id, &rp);
+		if (st == 0) {
+			r->streaming = true;
+			resp_header(&rp, "Cache-Control", "no-cache");
+			resp_header(&rp, "X-Accel-Buffering", "no");
+			atomic_fetch_sub(&s->in_flight, 1);
+		} else {
+			r->sse = NULL;      /* sse_start dropped it */
+			resp_problem(&rp, 500, "internal", NULL, NULL, r->id);
+		}
+	} else if (r->sse) {
+		sse_abort(r->sse);
+		r->sse = NULL;
+	} else if (rt->kind == ROUTE_KIND_STREAM && rp.status == 200) {
+		/* HEAD: the head of a stream, without one */
+		resp_body(&rp, SSE_CONTENT_TYPE, NULL, 0);
+		resp_header(&rp, "Cache-Control", "no-cache");
+	}
+	return http_send(r, c, &rp);
+}
+
 static enum MHD_Result
 http_finish(struct req *r, struct MHD_Connection *c)
 {
-	struct http_server *s = r->srv;
 	const struct route *rt = r->m.route;
 	struct jsonv_object body = {0};
 	struct args args;
 	struct args_error aerr;
-	char why[160], *args_json = NULL, *query_token = NULL, *shim_errors = NULL;
+	char why[160], *args_json = NULL, *query_token = NULL;
 	char token[AUTH_MAX_TOKEN];
 	const char *tok = NULL, *hv;
 	enum auth_rc arc;
 	struct resp rp;
-	struct call_in in;
+	struct call_in *in;
 	size_t args_len;
-	enum MHD_Result rc;
 	char bad[HTTP_MAX_BAD][64];
 	const char *bad_msg[HTTP_MAX_BAD];
 	size_t nbad = 0;
@@ -946,78 +1109,45 @@ http_finish(struct req *r, struct MHD_Connection *c)
 	args_free(&args);
 	jsonv_object_free(&body);
 	buf_free(&r->body);
-	if (!args_json) {
-		free(query_token);
+	/* what the call reads must outlive this stack frame: the request owns it */
+	r->query_token = query_token;
+	r->args_json = args_json;
+	if (!args_json)
 		return http_problem(r, c, 413, "the request is too large");
-	}
+	if (tok == token && !(tok = r->token = strdup(token)))
+		return http_problem(r, c, 500, NULL);
+	r->tok = tok;
+	if ((hv = http_header(c, "If-None-Match")) != NULL &&
+	    !(r->if_none_match = strdup(hv)))
+		return http_problem(r, c, 500, NULL);
 
 	/* a stream is registered before the call so no event slips between */
 	if (rt->kind == ROUTE_KIND_STREAM && strcmp(r->method, "GET") == 0 &&
-	    !(r->sse = sse_prepare(tok))) {
-		free(args_json);
-		free(query_token);
+	    !(r->sse = sse_prepare(tok)))
 		return http_problem(r, c, 503, "the server is shutting down");
-	}
 
-	memset(&in, 0, sizeof in);
-	in.route = rt;
-	in.table = r->table;
-	in.method = r->method;
-	in.token = tok;
-	in.args = args_json;
-	in.request_id = r->id;
-	in.raw_path = r->path;
-	in.raw_query = r->query;
-	in.raw_query_len = r->query_len;
-	in.if_none_match = http_header(c, "If-None-Match");
 	/* numbers that are no integers: the database still decides 401/403/404
 	 * and names its own invalid fields, in a transaction it rolls back */
-	if (nbad && !(shim_errors = problem_fields((const char (*)[64]) bad, bad_msg, nbad))) {
-		free(args_json);
-		free(query_token);
+	if (nbad && !(r->shim_errors = problem_fields((const char (*)[64]) bad, bad_msg, nbad)))
 		return http_problem(r, c, 500, NULL);
-	}
-	in.shim_errors = shim_errors;
+
+	in = &r->in;
+	in->route = rt;
+	in->table = r->table;
+	in->method = r->method;
+	in->token = tok;
+	in->args = r->args_json;
+	in->request_id = r->id;
+	in->raw_path = r->path;
+	in->raw_query = r->query;
+	in->raw_query_len = r->query_len;
+	in->if_none_match = r->if_none_match;
+	in->shim_errors = r->shim_errors;
 	if (r->body_mode == BODY_UPLOAD) {
-		in.data = r->up.data;
-		in.data_len = r->up.len;
+		in->data = r->up.data;
+		in->data_len = r->up.len;
 	}
-	resp_init(&rp, 500);
-	call_route(&s->pools, &in, &rp);
-	free(args_json);
-	free(shim_errors);
-	if (r->cache_key && rp.status == 200 && rp.body && !rp.body_free)
-		cache_put(r->cache_key, r->cache_gen, rp.body, rp.len,
-		          http_resp_header(&rp, "ETag"), http_resp_header(&rp, "Link"));
-	/* a write through this server (or one that may have committed): cached
-	 * reads may be stale now (writes elsewhere: NOTIFY jobboard_cache) */
-	if (!rt->read_only && !in.shim_errors && (rp.status < 400 || rp.status >= 500))
-		cache_clear("a write through this server");
-	upload_free(&r->up);    /* the bytes are stored: let them go now */
-	if (rp.status < 400 && tok)
-		auth_jwt_sub(tok, r->user_id, sizeof r->user_id);
-	if (r->sse && rp.status == 200 && rp.body) {
-		int st = sse_start(r->sse, rp.body, rp.len, c, tok, r->id, &rp);
-		if (st == 0) {
-			r->streaming = true;
-			resp_header(&rp, "Cache-Control", "no-cache");
-			resp_header(&rp, "X-Accel-Buffering", "no");
-			atomic_fetch_sub(&s->in_flight, 1);
-		} else {
-			r->sse = NULL;      /* sse_start dropped it */
-			resp_problem(&rp, 500, "internal", NULL, NULL, r->id);
-		}
-	} else if (r->sse) {
-		sse_abort(r->sse);
-		r->sse = NULL;
-	} else if (rt->kind == ROUTE_KIND_STREAM && rp.status == 200) {
-		/* HEAD: the head of a stream, without one */
-		resp_body(&rp, SSE_CONTENT_TYPE, NULL, 0);
-		resp_header(&rp, "Cache-Control", "no-cache");
-	}
-	free(query_token);
-	rc = http_send(r, c, &rp);
-	return rc;
+	return http_call_begin(r, c);
 
 bad_args:
 	args_free(&args);
@@ -1056,6 +1186,18 @@ http_handler(void *cls, struct MHD_Connection *c, const char *url,
 			r->in_begin = false;
 			return rc;
 		}
+	}
+	switch (atomic_load(&r->call)) {
+	case CALL_RUNNING:
+		/* not resumed yet (MHD should not call; never a second call) */
+		*upload_data_size = 0;
+		return MHD_YES;
+	case CALL_DONE:
+		atomic_store(&r->call, CALL_ANSWERED);
+		*upload_data_size = 0;
+		return http_call_answer(r, c);
+	default:
+		break;
 	}
 	if (r->has_pending && !r->responded) {
 		struct resp rp = r->pending;
@@ -1195,9 +1337,19 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 	s->read_timeout_s = (unsigned) ((cfg->read_timeout_ms + 999) / 1000);
 	atomic_init(&s->in_flight, 0);
 	atomic_init(&s->draining, false);
+	atomic_init(&s->calls_cut, false);
 	pthread_mutex_init(&s->route_mu, NULL);
 	pthread_mutex_init(&s->track_mu, NULL);
 	s->route_last_try_ms = -HTTP_ROUTE_RETRY_MS;
+	/* one worker per connection of the primary pool: a worker holds at
+	 * most one at a time, so calls never queue in the pool */
+	s->work = work_start(cfg->pool_size, err, errlen);
+	if (!s->work) {
+		pthread_mutex_destroy(&s->route_mu);
+		pthread_mutex_destroy(&s->track_mu);
+		free(s);
+		return NULL;
+	}
 
 	s->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, http_handler, s,
@@ -1217,6 +1369,7 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 		MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "could not start the HTTP daemon");
+		work_stop(s->work);
 		pthread_mutex_destroy(&s->route_mu);
 		pthread_mutex_destroy(&s->track_mu);
 		free(s);
@@ -1265,6 +1418,8 @@ http_sweep(struct http_server *s)
 	pthread_mutex_unlock(&s->track_mu);
 	if (n)
 		log_msg(LL_INFO, NULL, "closed %d connection(s) that were too slow", n);
+	/* calls that waited their whole pool wait behind busy workers: 503 */
+	work_expire(s->work, now - s->cfg->pool_wait_ms, http_call_expired);
 	return n;
 }
 
@@ -1275,10 +1430,25 @@ http_in_flight(struct http_server *s)
 }
 
 void
+http_cut_calls(struct http_server *s)
+{
+	atomic_store(&s->calls_cut, true);
+}
+
+void
 http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/*
+	 * MHD must not stop with a connection suspended, nor may a worker
+	 * resume one after it stopped: first no new call, every queued one
+	 * answered 503, every running one finished (main cancelled their
+	 * queries if the drain ran out), each connection resumed, the workers
+	 * joined; then the daemon, which sends or drops those answers.
+	 */
+	http_cut_calls(s);
+	work_stop(s->work);
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->route_mu);
 	pthread_mutex_destroy(&s->track_mu);

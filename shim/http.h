@@ -1,11 +1,13 @@
 /*
  * http.h — the HTTP front: libmicrohttpd daemon and the request path.
  *
- * Owns the MHD daemon (internal polling thread + epoll + a thread pool) and
- * every request's life: state allocated when the request line arrives,
- * header checks, route matching, body accumulation within the limit, args
- * assembly, the database call (call.c), the response (resp.c) and one
- * access-log line when the request is done.
+ * Owns the MHD daemon (internal polling thread + epoll + a thread pool of
+ * JOBBOARD_THREADS, which parse requests and write answers) and every
+ * request's life: state allocated when the request line arrives, header
+ * checks, route matching, body accumulation within the limit, args
+ * assembly, the database call (call.c, run on a work queue of pool-size
+ * workers while the connection is suspended; see http.c), the response
+ * (resp.c) and one access-log line when the request is done.
  */
 #ifndef SHIM_HTTP_H
 #define SHIM_HTTP_H
@@ -31,7 +33,12 @@ int http_quiesce(struct http_server *s);
 int http_sweep(struct http_server *s);
 /* Requests whose headers have arrived and that are not finished. */
 int http_in_flight(struct http_server *s);
-/* Close everything (cuts what is still running) and free. */
+/* From now on a call that has not begun is answered 503 without asking
+ * the database (the drain ran out: call it before cancelling the running
+ * queries, so that a freed worker does not start another). */
+void http_cut_calls(struct http_server *s);
+/* Close everything (cuts what is still running: calls not begun get 503,
+ * running ones are waited for) and free. */
 void http_stop(struct http_server *s);
 
 #endif

@@ -296,8 +296,12 @@ main(int argc, char **argv)
 	}
 	cut = http_in_flight(srv);
 	if (cut) {
-		/* a worker waiting on the database would hold up the stop: cancel */
-		int n = pool_cancel_busy(pools.primary) + pool_cancel_busy(pools.replica);
+		/* a worker waiting on the database would hold up the stop: cancel,
+		 * after making sure queued calls do not start new queries */
+		int n;
+
+		http_cut_calls(srv);
+		n = pool_cancel_busy(pools.primary) + pool_cancel_busy(pools.replica);
 		log_msg(LL_WARN, NULL, "the drain ran out: %d request(s) cut, %d query(ies) cancelled",
 		        cut, n);
 	}

@@ -447,6 +447,14 @@ pool_cancel_busy(struct pool *p)
 }
 
 void
+pool_note_timeout(struct pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->timeouts++;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
 pool_get_stats(struct pool *p, struct pool_stats *s)
 {
 	memset(s, 0, sizeof *s);

@@ -55,6 +55,11 @@ void pool_get_stats(struct pool *p, struct pool_stats *s);
  * shutdown, for requests that outlived the drain). Returns how many. */
 int pool_cancel_busy(struct pool *p);
 
+/* A request gave up waiting for a connection of p before it could ask
+ * (it waited its JOBBOARD_POOL_WAIT_MS in the work queue): counted with the
+ * pool's own timeouts. */
+void pool_note_timeout(struct pool *p);
+
 /* Did this call fail because the connection is gone (not a SQL error)? */
 bool pool_conn_failed(PGconn *conn, const PGresult *res);
 

@@ -65,6 +65,21 @@ main(void)
 	etag_compute("{}", 2, tag);
 	/* sha256("{}") = 44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a */
 	is_str(tag, "\"44136fa355b3678a1146ad16f7e8649e\"", "etag of {}");
+	{
+		/* FIPS 180-2 vectors: the first 128 bits of SHA-256 */
+		static char million[1000000];
+
+		etag_compute("abc", 3, tag);
+		is_str(tag, "\"ba7816bf8f01cfea414140de5dae2223\"", "etag of abc (SHA-256 vector)");
+		etag_compute("", 0, tag);
+		is_str(tag, "\"e3b0c44298fc1c149afbf4c8996fb924\"", "etag of the empty text");
+		etag_compute("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, tag);
+		is_str(tag, "\"248d6a61d20638b8e5c026930c3e6039\"", "etag of two blocks");
+		memset(million, 'a', sizeof million);
+		etag_compute(million, sizeof million, tag);
+		is_str(tag, "\"cdc76e5c9914fb9281a1c7e284d73e67\"", "etag of a million a");
+		etag_compute("{}", 2, tag);
+	}
 	ok(etag_none_match(tag, tag), "INM exact");
 	ok(etag_none_match("W/\"44136fa355b3678a1146ad16f7e8649e\"", tag), "INM weak");
 	ok(etag_none_match("\"x\", \"44136fa355b3678a1146ad16f7e8649e\"", tag), "INM list");
@@ -83,15 +98,51 @@ main(void)
 	ok(call_location("/jobs/{id}", "not json") == NULL, "location from bad JSON");
 	ok(call_location("/jobs/{id", "{\"id\": 1}") == NULL, "unterminated template");
 
-	s = call_next_link("/jobs", "q=a+b&cursor=old&limit=5&page=2", 31, "c/+=");
+	s = call_next_link("/jobs", "q=a+b&cursor=old&limit=5&page=2", 31, "c/+=", 4);
 	is_str(s, "</jobs?q=a+b&limit=5&cursor=c%2F%2B%3D>; rel=\"next\"", "link replaces cursor");
 	free(s);
-	s = call_next_link("/jobs", NULL, 0, "abc");
-	is_str(s, "</jobs?cursor=abc>; rel=\"next\"", "link without query");
+	s = call_next_link("/jobs", NULL, 0, "abcdef", 3);
+	is_str(s, "</jobs?cursor=abc>; rel=\"next\"", "link without query, cursor of n bytes");
 	free(s);
-	s = call_next_link("/jobs", "cursor=x", 8, "y");
+	s = call_next_link("/jobs", "cursor=x", 8, "y", 1);
 	is_str(s, "</jobs?cursor=y>; rel=\"next\"", "link with only a cursor");
 	free(s);
+
+	{
+		struct { const char *body, *want, *name; } nc[] = {
+			{"{\"data\": [{\"id\": 1}], \"total\": 7, \"next_cursor\": \"eyJh-_b.Zm9v\"}",
+			 "eyJh-_b.Zm9v", "a cursor"},
+			{"{\"data\": [], \"next_cursor\":\"abc\" }\n", "abc", "a cursor, other spacing"},
+			{"{\"next_cursor\": \"only\"}", "only", "the only member"},
+			{"{\"data\": [{\"id\": 1}], \"next_cursor\": null}", NULL, "null"},
+			{"{\"data\": [{\"id\": 1}], \"next_cursor\": \"a\\\"b\"}", NULL,
+			 "an escaped quote is no cursor"},
+			{"{\"id\": 3, \"title\": \"next_cursor\"}", NULL, "not a list: a value"},
+			{"{\"id\": 3, \"next_cursor\": \"x\", \"description_md\": \"y\"}", NULL,
+			 "not a list: next_cursor not last"},
+			{"{\"data\": [{\"t\": \"x\\\", \\\"next_cursor\\\": \\\"evil\"}]}", NULL,
+			 "not a list: the text inside the last item's string"},
+			{"{\"data\": [{\"t\": \"\\\"next_cursor\\\": \\\"evil\\\"}\"}], "
+			 "\"next_cursor\": \"good\"}", "good", "items holding next_cursor text: the real one"},
+			{"{\"data\": [{\"t\": \"\\\"next_cursor\\\": \\\"evil\\\"}\"}], "
+			 "\"next_cursor\": null}", NULL, "items holding next_cursor text, null cursor"},
+			{"{\"a\": \"x\\\"next_cursor\\\": \\\"evil\"}", NULL,
+			 "a string that ends in next_cursor text"},
+			{"[\"next_cursor\", \"x\"]", NULL, "an array"},
+			{"null", NULL, "null body"},
+			{"", NULL, "empty"},
+			{"\"}", NULL, "a lone quote"},
+			{"\"x\"}", NULL, "no key"},
+		};
+		for (size_t i = 0; i < sizeof nc / sizeof nc[0]; i++) {
+			size_t n = 0;
+			const char *c = call_next_cursor(nc[i].body, strlen(nc[i].body), &n);
+			char got[64];
+
+			snprintf(got, sizeof got, "%.*s", c ? (int) n : 0, c ? c : "");
+			is_str(c ? got : NULL, nc[i].want, "next_cursor: %s", nc[i].name);
+		}
+	}
 	{
 		size_t n;
 		const char *sh = "[{\"field\":\"salary_max\",\"message\":\"must be an integer\"}]";
