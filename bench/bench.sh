@@ -419,13 +419,15 @@ run_pgbench() {
 }
 
 # Wait until the shim has answered everything queued (wrk stops sending at
-# its deadline; requests waiting for a pooled connection are still served).
+# its deadline; calls queued for a worker or a pooled connection are still
+# served).
 drain() {
 	local i m
 	for i in $(seq 1 300); do
 		m=$({ curl -s --max-time 2 --interface 127.0.0.9 "$url/metrics" || true; } | awk '
 			/^jobboard_pool_connections\{.*state="in_use"\}/ { busy += $2 }
 			/^jobboard_pool_waiting\{/ { busy += $2 }
+			/^jobboard_calls_queued / { busy += $2 }
 			END { print busy + 0 }')
 		[ "$m" = 0 ] && return 0
 		sleep 0.1

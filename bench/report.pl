@@ -71,7 +71,7 @@ push @out, sprintf("Data: %s (%s).", $r->{sizes},
 	length($r->{generate_seconds} // '') ? "generated in this run in $r->{generate_seconds} s" : 'reused');
 push @out, sprintf("wrk: 1 thread, %s connections for %s s, then 1 connection for %s s. pgbench: -M prepared, 1 thread, "
 	. "%s s at each of 1, 2, 4, 8 and %s clients; the ceiling is the best of 1..8. Shim: release build, "
-	. "default settings (threads = cores, pool = 2 × cores), rate limits off, access log to /dev/null.",
+	. "default settings (HTTP threads = cores, pool = 2 × cores, one database worker thread per pooled connection), rate limits off, access log to /dev/null.",
 	$r->{conns}, $r->{duration}, $r->{short}, $r->{short}, $r->{conns});
 push @out, '';
 push @out, "| workload | shim req/s | p50 ms | p99 ms | p50 ms, 1 conn | pgbench best tps (clients) | pgbench tps, $r->{conns} clients | shim ÷ pgbench |";

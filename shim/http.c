@@ -1350,6 +1350,7 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 		free(s);
 		return NULL;
 	}
+	metrics_set_work(s->work);
 
 	s->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, http_handler, s,
@@ -1369,6 +1370,7 @@ http_start(const struct config *cfg, const struct call_pools *pools, int listen_
 		MHD_OPTION_END);
 	if (!s->d) {
 		snprintf(err, errlen, "could not start the HTTP daemon");
+		metrics_set_work(NULL);
 		work_stop(s->work);
 		pthread_mutex_destroy(&s->route_mu);
 		pthread_mutex_destroy(&s->track_mu);
@@ -1448,6 +1450,7 @@ http_stop(struct http_server *s)
 	 * joined; then the daemon, which sends or drops those answers.
 	 */
 	http_cut_calls(s);
+	metrics_set_work(NULL);
 	work_stop(s->work);
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->route_mu);

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "limit.h"
+#include "work.h"
 #include "sse.h"
 
 #define METRICS_SLOTS 2048
@@ -42,6 +43,7 @@ static struct metrics_count metrics_lat[METRICS_SLOTS];
 static size_t metrics_req_used, metrics_lat_used;
 static pthread_mutex_t metrics_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct pool *metrics_primary, *metrics_replica;
+static struct work *metrics_work;       /* guarded by metrics_mu */
 static struct metrics_count metrics_sink;   /* when a table is full: counted nowhere */
 
 void
@@ -49,6 +51,14 @@ metrics_set_pools(struct pool *primary, struct pool *replica)
 {
 	metrics_primary = primary;
 	metrics_replica = replica;
+}
+
+void
+metrics_set_work(struct work *w)
+{
+	pthread_mutex_lock(&metrics_mu);
+	metrics_work = w;
+	pthread_mutex_unlock(&metrics_mu);
 }
 
 static unsigned
@@ -211,6 +221,12 @@ metrics_render(size_t *len)
 	             "# TYPE jobboard_pool_timeouts_total counter\n");
 	metrics_pool(&b, metrics_primary);
 	metrics_pool(&b, metrics_replica);
+	pthread_mutex_lock(&metrics_mu);
+	if (metrics_work)
+		buf_addf(&b, "# HELP jobboard_calls_queued Database calls waiting for a worker thread.\n"
+		             "# TYPE jobboard_calls_queued gauge\n"
+		             "jobboard_calls_queued %d\n", work_queued(metrics_work));
+	pthread_mutex_unlock(&metrics_mu);
 	buf_addf(&b, "# HELP jobboard_rate_limit_rejections_total Requests refused by a rate limit.\n"
 	             "# TYPE jobboard_rate_limit_rejections_total counter\n"
 	             "jobboard_rate_limit_rejections_total %lu\n", limit_rejections());

@@ -15,8 +15,11 @@
 #include <stddef.h>
 
 #include "pool.h"
+#include "work.h"
 
 void metrics_set_pools(struct pool *primary, struct pool *replica);
+/* The queue of database calls (jobboard_calls_queued); NULL before it stops. */
+void metrics_set_work(struct work *w);
 void metrics_observe(const char *route, const char *method, int status,
                      double duration_ms);
 /* Prometheus text (malloc'd), or NULL when out of memory. */

@@ -17,6 +17,7 @@ struct work {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct work_job *head, *tail;
+	int queued;                 /* jobs on the queue (not yet running) */
 	bool stopping;
 	int nthreads;
 	pthread_t *threads;
@@ -41,6 +42,7 @@ work_main(void *arg)
 		w->head = j->next;
 		if (!w->head)
 			w->tail = NULL;
+		w->queued--;
 		pthread_mutex_unlock(&w->mu);
 		j->next = NULL;
 		j->fn(j);               /* j is fn's from here */
@@ -112,6 +114,7 @@ work_submit(struct work *w, struct work_job *job)
 		else
 			w->head = job;
 		w->tail = job;
+		w->queued++;
 		pthread_cond_signal(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -129,6 +132,7 @@ work_expire(struct work *w, long long before_ms, void (*expire)(struct work_job 
 		*end = w->head;
 		end = &w->head->next;
 		w->head = w->head->next;
+		w->queued--;
 	}
 	*end = NULL;
 	if (!w->head)
@@ -142,6 +146,17 @@ work_expire(struct work *w, long long before_ms, void (*expire)(struct work_job 
 		expire(j);      /* j is expire's from here */
 		n++;
 	}
+	return n;
+}
+
+int
+work_queued(struct work *w)
+{
+	int n;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->queued;
+	pthread_mutex_unlock(&w->mu);
 	return n;
 }
 

@@ -36,6 +36,8 @@ bool work_submit(struct work *w, struct work_job *job);
  * place of fn. Returns how many. */
 int work_expire(struct work *w, long long before_ms,
                 void (*expire)(struct work_job *job));
+/* How many jobs wait on the queue (not yet taken by a worker). */
+int work_queued(struct work *w);
 /* CLOCK_MONOTONIC in milliseconds, the clock of queued_ms. */
 long long work_now_ms(void);
 /* Refuse new jobs, run every job already queued, join the workers, free. */

@@ -124,17 +124,20 @@ main(void)
 	atomic_init(&expired, 0);
 	jobs = make_jobs(4, NULL, &slot, &done);
 	q = work_start(1, err, sizeof err);
-	jobs[0].sleep_ms = 100;     /* the worker is busy meanwhile */
+	jobs[0].sleep_ms = 400;     /* the worker is busy meanwhile */
 	for (int i = 0; i < 3; i++)
 		work_submit(q, &jobs[i].w);
 	{
 		struct timespec ts = {0, 20 * 1000000L};
 		nanosleep(&ts, NULL);
 	}
+	is_int(work_queued(q), 2, "two jobs wait while the one worker is busy");
 	is_int(work_expire(q, work_now_ms() + 1, job_expired), 2,
 	       "the two jobs still queued expire");
+	is_int(work_queued(q), 0, "and leave the queue");
 	is_int(work_expire(q, work_now_ms() + 1, job_expired), 0, "then none is left");
 	work_submit(q, &jobs[3].w);
+	is_int(work_queued(q), 1, "a new job is counted");
 	is_int(work_expire(q, jobs[3].w.queued_ms, job_expired), 0,
 	       "a job queued at the limit does not expire");
 	work_stop(q);

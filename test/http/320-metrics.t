@@ -16,7 +16,7 @@ plan skip_all => 'JB_SHIM_BIN and JB_SHIM_ENV are needed to start a second serve
 need_psql();
 
 my $POOL = 3;
-my $s = start_shim(JOBBOARD_POOL_SIZE => $POOL);
+my $s = start_shim(JOBBOARD_POOL_SIZE => $POOL, JOBBOARD_POOL_WAIT_MS => 30000);
 
 sub scrape {
 	my $r = req_at($s, 'GET', '/metrics');
@@ -152,6 +152,8 @@ cmp_ok(requests($after, route => '/metrics', method => 'GET', status => 200), '>
 	is($st{in_use}, 0, 'no connection in use between requests');
 	is(metric_sum($after, 'jobboard_pool_waiting', pool => 'primary'), 0, 'jobboard_pool_waiting is 0 when idle');
 	is($m->{types}{jobboard_pool_waiting}, 'gauge', 'jobboard_pool_waiting is a gauge');
+	is($m->{types}{jobboard_calls_queued}, 'gauge', 'jobboard_calls_queued is a gauge');
+	is(metric_sum($after, 'jobboard_calls_queued'), 0, 'no call is queued when idle');
 
 	# A request that waits on a row lock holds a connection: in_use shows it.
 	my $lock = lock_row("SELECT 1 FROM jobboard.users WHERE id = $u->{id} FOR UPDATE", 5);
@@ -166,8 +168,20 @@ cmp_ok(requests($after, route => '/metrics', method => 'GET', status => 200), '>
 		'while a request waits on a lock, in_use is 1');
 	is(metric_sum($during, 'jobboard_pool_connections', pool => 'primary', state => 'idle'), $POOL - 1,
 		'and idle is one less');
+
+	# One worker thread per pooled connection: with every one of them waiting
+	# on the lock, one more call waits on the queue for a worker.
+	my @more = map { start_request($s, 'PATCH', '/me', token => $u->{access}, json => { name => "Metrics Waiter $_" }) } 1 .. $POOL;
+	wait_lock_waiters($POOL, 5);
+	wait_until(3, 0.05, sub { (metric_sum(scrape(), 'jobboard_calls_queued') // 0) >= 1 });
+	is(metric_sum(scrape(), 'jobboard_calls_queued'), 1,
+		"with all $POOL workers waiting on the lock, one more call is queued");
+
 	my $res = finish_request($h, 10);
 	is($res->{status}, 200, 'the waiting PATCH /me completes with 200 once the lock is gone');
+	is_deeply([ map { finish_request($_, 10)->{status} } @more ], [ (200) x $POOL ],
+		'and so do the others, the queued one too');
+	is(metric_sum(scrape(), 'jobboard_calls_queued'), 0, 'the queue is empty again');
 	bg_wait($lock, 10);
 	is(metric_sum(scrape(), 'jobboard_pool_connections', pool => 'primary', state => 'in_use'), 0,
 		'in_use is back to 0');
