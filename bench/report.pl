@@ -48,6 +48,17 @@ sub thousands {
 }
 sub mib { defined $_[0] ? sprintf('%.1f MiB', $_[0] / 1024) : '–' }
 
+sub median {
+	my @v = sort { $a <=> $b } grep { defined } @_;
+	return undef unless @v;
+	return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+}
+
+# The ceiling is pgbench's best client count of the sweep (1..8). With
+# side-by-side rounds (wrk at 64 connections, then pgbench at that count),
+# the table's req/s, latencies and tps are the rounds' medians and the ratio
+# is the median of the rounds' ratios; the CPU columns stay the first
+# round's.
 my (%row, @order);
 for my $w (@{$r->{rows}}) {
 	my $pg = $w->{pgbench} || {};
@@ -56,12 +67,22 @@ for my $w (@{$r->{rows}}) {
 		next unless defined $pg->{$c};
 		($best, $best_c) = ($pg->{$c}, $c) if !defined $best || $pg->{$c} > $best;
 	}
+	my @runs = grep { $_->{wrk64} && $_->{tps} } @{ $w->{rounds} || [] };
+	if (@runs > 1) {
+		$w->{wrk64} = { %{ $w->{wrk64} || {} },
+			map { my $k = $_; ($k => median(map { $_->{wrk64}{$k} } @runs)) } qw(rps p50_ms p99_ms) };
+		$best = median(map { $_->{tps} } @runs);
+		$w->{ratio} = median(map { $_->{wrk64}{rps} / $_->{tps} } @runs);
+		$w->{runs} = \@runs;
+	} else {
+		$w->{ratio} = $w->{wrk64} && $best ? $w->{wrk64}{rps} / $best : undef;
+	}
 	$w->{best} = $best;
 	$w->{best_c} = $best_c;
-	$w->{ratio} = $w->{wrk64} && $best ? $w->{wrk64}{rps} / $best : undef;
 	$row{$w->{name}} = $w;
 	push @order, $w->{name};
 }
+my $rounds = (grep { $_->{runs} } values %row) ? $r->{rounds} : 1;
 
 my @out;
 push @out, sprintf("Run %s, commit %s. Machine: %s cores (%s), %s; load average (1, 5, 15 min) "
@@ -70,9 +91,14 @@ push @out, sprintf("Run %s, commit %s. Machine: %s cores (%s), %s; load average 
 push @out, sprintf("Data: %s (%s).", $r->{sizes},
 	length($r->{generate_seconds} // '') ? "generated in this run in $r->{generate_seconds} s" : 'reused');
 push @out, sprintf("wrk: 1 thread, %s connections for %s s, then 1 connection for %s s. pgbench: -M prepared, 1 thread, "
-	. "%s s at each of 1, 2, 4, 8 and %s clients; the ceiling is the best of 1..8. Shim: release build, "
+	. "%s s at each of 1, 2, 4, 8 and %s clients; the ceiling is the best of 1..8. "
+	. ($rounds > 1 ? "Then $rounds rounds side by side (the first is the sweep's): wrk at %s connections, then pgbench at its best "
+		. "client count; req/s, latencies at %s connections and the best tps are the rounds' medians, the ratio the median of "
+		. "the rounds' ratios. " : '%s%s')
+	. "Shim: release build, "
 	. "default settings (HTTP threads = cores, pool = 2 × cores, one database worker thread per pooled connection), rate limits off, access log to /dev/null.",
-	$r->{conns}, $r->{duration}, $r->{short}, $r->{short}, $r->{conns});
+	$r->{conns}, $r->{duration}, $r->{short}, $r->{short}, $r->{conns},
+	$rounds > 1 ? ($r->{conns}, $r->{conns}) : ('', ''));
 push @out, '';
 push @out, "| workload | shim req/s | p50 ms | p99 ms | p50 ms, 1 conn | pgbench best tps (clients) | pgbench tps, $r->{conns} clients | shim ÷ pgbench |";
 push @out, '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
@@ -93,6 +119,13 @@ for my $n (@order) {
 	}
 }
 push @out, '';
+if ($rounds > 1) {
+	push @out, 'The rounds, shim req/s ÷ pgbench tps: ' . join('; ', map {
+		my $w = $row{$_};
+		$w->{runs} ? "`$w->{label}` " . join(', ', map {
+			sprintf('%s÷%s', thousands($_->{wrk64}{rps}), thousands($_->{tps})) } @{ $w->{runs} }) : ();
+	} @order) . '.', '';
+}
 push @out, 'Errors (status = answers other than 2xx/3xx): ' . join('; ', @errors) . '.', '' if @errors;
 push @out, "**Warning**: $r->{shim_exit}; the numbers after that are not the shim's.", '' if $r->{shim_exit};
 
