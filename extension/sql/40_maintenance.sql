@@ -16,17 +16,23 @@ DECLARE
 	retention int := coalesce((SELECT setting::int FROM pg_catalog.pg_settings
 	                            WHERE name = 'jobboard.event_retention'), 604800);
 BEGIN
-	WITH closed AS (
-		UPDATE jobboard.jobs SET status = 'closed', updated_at = now()
-		 WHERE status = 'open' AND expires_at <= now()
-		RETURNING id, title),
-	notified AS (
-		SELECT jobboard.emit('job.closed', array_agg(a.candidate_id),
-		                     jsonb_build_object('id', c.id, 'title', c.title))
-		  FROM closed c JOIN jobboard.applications a ON a.job_id = c.id
-		 GROUP BY c.id, c.title)
-	SELECT (SELECT count(*) FROM closed), (SELECT count(*) FROM notified)
-	  INTO closed_jobs, notified_jobs;
+	-- Only when there is a job to close: an UPDATE fires the statement
+	-- trigger that empties the HTTP shims' response caches even when it
+	-- changes no row (45_cache_notify.sql).
+	closed_jobs := 0;
+	IF EXISTS (SELECT 1 FROM jobboard.jobs WHERE status = 'open' AND expires_at <= now()) THEN
+		WITH closed AS (
+			UPDATE jobboard.jobs SET status = 'closed', updated_at = now()
+			 WHERE status = 'open' AND expires_at <= now()
+			RETURNING id, title),
+		notified AS (
+			SELECT jobboard.emit('job.closed', array_agg(a.candidate_id),
+			                     jsonb_build_object('id', c.id, 'title', c.title))
+			  FROM closed c JOIN jobboard.applications a ON a.job_id = c.id
+			 GROUP BY c.id, c.title)
+		SELECT (SELECT count(*) FROM closed), (SELECT count(*) FROM notified)
+		  INTO closed_jobs, notified_jobs;
+	END IF;
 
 	DELETE FROM jobboard.events WHERE created_at < now() - make_interval(secs => retention);
 	GET DIAGNOSTICS purged_events = ROW_COUNT;

@@ -86,6 +86,20 @@ is(cache_metric('hits'), $h0 + 2, '... a hit');
 	is(titles(req('GET', $path))->[-1], 'Cached zzz renamed', 'the next GET shows the change');
 }
 
+# The background worker runs jobboard.run_maintenance() every second here;
+# with no job to close it must not empty the cache (an UPDATE of no row
+# still fires the statement trigger that sends NOTIFY jobboard_cache).
+{
+	req('GET', $path) for 1 .. 2;
+	my $c0 = cache_metric('clears_total');
+	my $h0 = cache_metric('hits');
+	is(sql('SELECT jobboard.run_maintenance() ->> \'closed_jobs\''), 0, 'maintenance with no job to close');
+	Time::HiRes::sleep(1.5);    # a NOTIFY arrives within milliseconds; the worker runs once more
+	is(cache_metric('clears_total'), $c0, '... leaves the cache alone (jobboard_cache_clears_total unchanged)');
+	req('GET', $path);
+	is(cache_metric('hits'), $h0 + 1, '... and the next GET is still a hit');
+}
+
 SKIP: {
 	skip 'no jobboard_cache trigger in the extension: writes outside the server are not heard', 3
 		unless sql(q{SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%cache%'}) > 0;
