@@ -115,8 +115,8 @@ HashToken(const char *token)
 static JbStatement session_insert = {
 	"WITH s AS (INSERT INTO jobboard.sessions (user_id, refresh_hash, expires_at) "
 	"           VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING id) "
-	"SELECT s.id, " USER_JSON ", " USER_ROLES " "
-	"  FROM s, jobboard.users u WHERE u.id = $1",
+	"SELECT s.id, jobboard.user_json(u, r.roles), r.roles "
+	"  FROM s, jobboard.users u, LATERAL (SELECT " USER_ROLES " AS roles) r WHERE u.id = $1",
 	3, {INT8OID, BYTEAOID, INT4OID}
 };
 
@@ -180,8 +180,9 @@ static JbStatement session_rotate = {
 	"     s AS (UPDATE jobboard.sessions SET refresh_hash = $3, refreshed_at = now(), "
 	"                  expires_at = now() + make_interval(secs => $4) "
 	"            WHERE id = $1 RETURNING id, user_id) "
-	"SELECT s.id, " USER_JSON ", " USER_ROLES " "
-	"  FROM s JOIN jobboard.users u ON u.id = s.user_id",
+	"SELECT s.id, jobboard.user_json(u, r.roles), r.roles "
+	"  FROM s JOIN jobboard.users u ON u.id = s.user_id, "
+	"       LATERAL (SELECT " USER_ROLES " AS roles) r",
 	4, {INT8OID, BYTEAOID, BYTEAOID, INT4OID}
 };
 

@@ -23,7 +23,8 @@
 	"   WHERE j.company_id = c.id AND j.status = 'open' " \
 	"     AND (j.expires_at IS NULL OR j.expires_at > now())))"
 
-/* The roles of user u, sorted, as a jsonb array. */
+/* The roles of user u, sorted, as a jsonb array (session.c selects it once,
+ * LATERAL, for both the user's JSON and the token's claims). */
 #define USER_ROLES \
 	"(SELECT coalesce(jsonb_agg(ur.role ORDER BY ur.role), '[]') " \
 	"   FROM jobboard.user_roles ur WHERE ur.user_id = u.id)"
