@@ -2,6 +2,12 @@
 -- them when the data changes, whoever changes it (another shim, psql, the
 -- worker): a statement-level trigger notifies channel jobboard_cache at
 -- commit. Identical notifications of one transaction are sent once.
+--
+-- A statement trigger fires even when its statement changes no row, so a
+-- periodic writer must skip statements that would change nothing (as
+-- run_maintenance() does), or it empties every shim's cache each time.
+-- Transition tables could tell, but they keep every changed row of a
+-- statement, which bulk loads (generate_jobs) cannot afford.
 
 CREATE FUNCTION jobboard.notify_cache() RETURNS trigger
 LANGUAGE plpgsql
